@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/* schedlat: run-queue latency, the time a runnable task waits for a CPU.
+ *
+ * Two ways to measure, chosen by user space with autoload (src/commands/schedlat.ts):
+ *  - sched_info (default): one program on sched_switch reads the timestamp the
+ *    scheduler itself keeps when a task is queued (task_struct.sched_info.last_queued,
+ *    CONFIG_SCHED_INFO) against the runqueue clock it was taken from. No timestamp
+ *    map and half as many program runs as the pair below.
+ *  - wakeup: runqlat's pair. sched_wakeup/sched_wakeup_new (and sched_switch for a
+ *    preempted prev) store bpf_ktime_get_ns() per thread; sched_switch takes the delta.
+ * Each has a tp_btf and a raw_tp flavour; user space probes and loads one.
+ */
+#include "common.h"
+#include "schedlat.h"
+
+const volatile int targ_by = SCHEDLAT_BY_COMM;
+const volatile __u64 targ_threshold_ns = 0; /* 0: no slow events */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct schedlat_key);
+	__type(value, struct hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, __u64);
+} queued_at SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* Anchors the boundary struct in the object's BTF for user space to decode with. */
+const struct schedlat_event schedlat_event_btf_anchor __attribute__((unused));
+
+static const struct hist zero_hist;
+
+static __always_inline void record(struct task_struct *prev, struct task_struct *next, __u64 lat_ns)
+{
+	struct schedlat_key key = {};
+	struct schedlat_event *e;
+	struct hist *h;
+
+	switch (targ_by) {
+	case SCHEDLAT_BY_PID:
+		key.id = BPF_CORE_READ(next, tgid);
+		bpf_probe_read_kernel(key.comm, sizeof(key.comm), &next->comm);
+		break;
+	case SCHEDLAT_BY_TID:
+		key.id = BPF_CORE_READ(next, pid);
+		bpf_probe_read_kernel(key.comm, sizeof(key.comm), &next->comm);
+		break;
+	case SCHEDLAT_BY_CPU:
+		key.id = bpf_get_smp_processor_id();
+		break;
+	case SCHEDLAT_BY_CGROUP:
+		key.cgroup_id = task_cgroup_id(next, targ_cgroup_hier);
+		break;
+	default:
+		bpf_probe_read_kernel(key.comm, sizeof(key.comm), &next->comm);
+	}
+
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h)
+			return;
+	}
+	hist_add(h, lat_ns);
+
+	if (!targ_threshold_ns || lat_ns < targ_threshold_ns)
+		return;
+	__u64 now = bpf_ktime_get_ns();
+	e = event_reserve(&events, sizeof(*e), now);
+	if (!e)
+		return;
+	e->lat_ns = lat_ns;
+	e->ts_ns = now;
+	e->cgroup_id = task_cgroup_id(next, targ_cgroup_hier);
+	e->pid = BPF_CORE_READ(next, pid);
+	e->tgid = BPF_CORE_READ(next, tgid);
+	e->prev_pid = BPF_CORE_READ(prev, pid);
+	e->prev_tgid = BPF_CORE_READ(prev, tgid);
+	e->cpu = bpf_get_smp_processor_id();
+	e->__pad = 0;
+	bpf_probe_read_kernel(e->comm, sizeof(e->comm), &next->comm);
+	bpf_probe_read_kernel(e->prev_comm, sizeof(e->prev_comm), &prev->comm);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* --- sched_info method ---------------------------------------------------- */
+
+static __always_inline int switch_sched_info(struct task_struct *prev, struct task_struct *next)
+{
+	__u64 queued, now;
+	struct rq *rq;
+
+	if (!bpf_core_field_exists(next->sched_info) || !bpf_core_field_exists(struct cfs_rq, rq))
+		return 0;
+	/* The tracepoint fires before sched_info_arrive() consumes and clears it. */
+	queued = BPF_CORE_READ(next, sched_info.last_queued);
+	if (!queued)
+		return 0;
+	if (task_filtered_out(next))
+		return 0;
+	/* next runs on this CPU, so its cfs_rq (set for every sched class) is this CPU's. */
+	rq = BPF_CORE_READ(next, se.cfs_rq, rq);
+	now = BPF_CORE_READ(rq, clock);
+	if (now <= queued)
+		return 0;
+	record(prev, next, now - queued);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(schedlat_si_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return switch_sched_info(prev, next);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(schedlat_si_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return switch_sched_info(prev, next);
+}
+
+/* --- wakeup method --------------------------------------------------------- */
+
+static __always_inline void mark_queued(struct task_struct *t)
+{
+	__u32 tid;
+	__u64 ts;
+
+	if (task_filtered_out(t))
+		return;
+	tid = BPF_CORE_READ(t, pid);
+	if (!tid)
+		return;
+	ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&queued_at, &tid, &ts, BPF_ANY);
+}
+
+static __always_inline int switch_wakeup(struct task_struct *prev, struct task_struct *next)
+{
+	__u32 tid;
+	__u64 *tsp, now;
+
+	/* A prev still runnable (TASK_RUNNING == 0) was preempted: it waits from now. */
+	if (task_state(prev) == 0)
+		mark_queued(prev);
+	tid = BPF_CORE_READ(next, pid);
+	tsp = bpf_map_lookup_elem(&queued_at, &tid);
+	if (!tsp)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (now > *tsp)
+		record(prev, next, now - *tsp);
+	bpf_map_delete_elem(&queued_at, &tid);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(schedlat_wakeup_btf, struct task_struct *p)
+{
+	mark_queued(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(schedlat_wakeup_new_btf, struct task_struct *p)
+{
+	mark_queued(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(schedlat_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return switch_wakeup(prev, next);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(schedlat_wakeup_raw, struct task_struct *p)
+{
+	mark_queued(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(schedlat_wakeup_new_raw, struct task_struct *p)
+{
+	mark_queued(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(schedlat_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return switch_wakeup(prev, next);
+}

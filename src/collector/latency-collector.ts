@@ -1,0 +1,109 @@
+// Turns a running latency tool (cumulative per-key histograms in a BPF map, plus slow
+// events from a ring buffer) into snapshots: one per interval and a final summary.
+// Knows nothing about views; sinks take the snapshots.
+import { IntervalHistograms } from '../histogram/bpf-hist.js';
+import { merge, type Histogram } from '../histogram/loglinear.js';
+import { OverheadMeter, type Overhead } from '../bpf-loader/overhead.js';
+import type { BpfObject } from '../bpf-loader/object.js';
+
+export interface LatencySource<R extends { key: string; hist: Histogram }, E> {
+  readonly obj: BpfObject;
+  readHistograms(): R[];
+  takeEvents(): E[];
+  lost(): { ringbuf_full: number; rate_limited: number };
+}
+
+export interface LatencySnapshot<R, E> {
+  kind: 'interval' | 'summary';
+  /** Wall-clock time of the snapshot (ISO 8601). */
+  time: string;
+  elapsed_s: number;
+  /** Length of the window the rows cover: the interval, or the whole run for the summary. */
+  window_s: number;
+  rows: R[];
+  events: E[];
+  /** Histogram entries counted in the window per second. */
+  events_per_s: number;
+  /** Slow events that could not be sent since start. */
+  lost: { ringbuf_full: number; rate_limited: number };
+  overhead: Overhead;
+}
+
+/** Slow events kept for the summary; the rest are counted in `events_dropped_from_summary`. */
+const SUMMARY_EVENTS = 1000;
+
+export class LatencyCollector<R extends { key: string; hist: Histogram }, E> {
+  private readonly intervals = new IntervalHistograms();
+  private readonly meter: OverheadMeter;
+  private readonly started = process.hrtime.bigint();
+  private lastTick = this.started;
+  private allEvents: E[] = [];
+  private droppedEvents = 0;
+  private lastRows: R[] = [];
+
+  constructor(private readonly source: LatencySource<R, E>) {
+    this.meter = new OverheadMeter(source.obj);
+    this.meter.start();
+  }
+
+  private elapsed(now: bigint, since: bigint): number {
+    return Number(now - since) / 1e9;
+  }
+
+  /** What happened since the previous call. */
+  interval(): LatencySnapshot<R, E> {
+    const now = process.hrtime.bigint();
+    const rows = this.source.readHistograms();
+    this.lastRows = rows;
+    const deltas = this.intervals.delta(new Map(rows.map((r) => [r.key, r.hist])));
+    const intervalRows = rows.filter((r) => deltas.has(r.key)).map((r) => ({ ...r, hist: deltas.get(r.key)! }));
+    const events = this.source.takeEvents();
+    for (const e of events) {
+      if (this.allEvents.length < SUMMARY_EVENTS) this.allEvents.push(e);
+      else this.droppedEvents++;
+    }
+    const window = this.elapsed(now, this.lastTick);
+    this.lastTick = now;
+    const counted = intervalRows.reduce((s, r) => s + r.hist.count, 0);
+    return {
+      kind: 'interval',
+      time: new Date().toISOString(),
+      elapsed_s: this.elapsed(now, this.started),
+      window_s: window,
+      rows: intervalRows,
+      events,
+      events_per_s: window > 0 ? counted / window : 0,
+      lost: this.source.lost(),
+      overhead: this.meter.interval(),
+    };
+  }
+
+  /** Everything since start: call after the last interval(). */
+  summary(): LatencySnapshot<R, E> & { events_dropped_from_summary: number } {
+    const now = process.hrtime.bigint();
+    // Rows with the same key (e.g. a comm seen under two cgroups) are merged.
+    const byKey = new Map<string, R>();
+    for (const r of this.lastRows) {
+      const prev = byKey.get(r.key);
+      byKey.set(r.key, prev ? { ...prev, hist: merge(prev.hist, r.hist) } : r);
+    }
+    const rows = [...byKey.values()];
+    const total = this.elapsed(now, this.started);
+    return {
+      kind: 'summary',
+      time: new Date().toISOString(),
+      elapsed_s: total,
+      window_s: total,
+      rows,
+      events: this.allEvents,
+      events_per_s: total > 0 ? rows.reduce((s, r) => s + r.hist.count, 0) / total : 0,
+      lost: this.source.lost(),
+      overhead: this.meter.total(),
+      events_dropped_from_summary: this.droppedEvents,
+    };
+  }
+
+  close(): void {
+    this.meter.close();
+  }
+}

@@ -1,0 +1,48 @@
+// One field table per tool feeds every sink: the Ink table, the plain table, --json
+// and --sort. A field's name is its JSON key; `*_ns` fields render as durations.
+import { formatIn } from '../options/units.js';
+
+export type DisplayUnit = 'us' | 'ms';
+
+export interface Field<R> {
+  /** JSON key and --sort name. */
+  name: string;
+  /** Column header (the unit is appended for durations). */
+  header: string;
+  kind: 'text' | 'count' | 'ns';
+  align: 'left' | 'right';
+  /** Column width in the live view. */
+  width: number;
+  value(row: R): string | number | undefined;
+}
+
+export function headerOf<R>(f: Field<R>, unit: DisplayUnit): string {
+  return f.kind === 'ns' ? `${f.header}(${unit === 'ms' ? 'ms' : 'us'})` : f.header;
+}
+
+export function cellOf<R>(f: Field<R>, row: R, unit: DisplayUnit): string {
+  const v = f.value(row);
+  if (v === undefined) return '-';
+  if (f.kind === 'ns') return formatIn(Number(v), unit);
+  return String(v);
+}
+
+/** Sort rows by a field, numbers descending and text ascending. */
+export function sortRows<R>(rows: R[], field: Field<R>): R[] {
+  return [...rows].sort((a, b) => {
+    const x = field.value(a);
+    const y = field.value(b);
+    if (typeof x === 'number' && typeof y === 'number') return y - x;
+    return String(x ?? '').localeCompare(String(y ?? ''));
+  });
+}
+
+/** The row as a JSON object keyed by field name (numbers stay numbers, ns stay ns). */
+export function jsonRow<R>(fields: Field<R>[], row: R): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const f of fields) {
+    const v = f.value(row);
+    if (v !== undefined) out[f.name] = typeof v === 'number' && f.kind === 'ns' ? Math.round(v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+// Where a latency tool's snapshots go: NDJSON, plain tables, the live Ink view (imported
+// only on a TTY, so scripted runs start fast), and the capture file.
+import type { Field, DisplayUnit } from './fields.js';
+import { jsonRow, sortRows } from './fields.js';
+import { plainTable } from './plain.js';
+import { writeNdjson } from './ndjson.js';
+import { sparseSlots, type Histogram } from '../histogram/loglinear.js';
+import type { LatencySnapshot } from '../collector/latency-collector.js';
+import { formatDuration } from '../options/units.js';
+
+export interface LatencyOutputSpec<R extends { key: string; hist: Histogram }, E> {
+  tool: string;
+  /** Extra facts for every record (e.g. by, method). */
+  meta: Record<string, string | number | boolean>;
+  fields: Field<R>[];
+  eventFields: Field<E>[];
+  unit: DisplayUnit;
+  sortBy: string;
+}
+
+export interface LatencySink<R, E> {
+  interval(s: LatencySnapshot<R, E>, total: LatencySnapshot<R, E>): void;
+  summary(s: LatencySnapshot<R, E>): Promise<void> | void;
+}
+
+export function sortField<R>(fields: Field<R>[], name: string): Field<R> {
+  return fields.find((f) => f.name === name || f.name === `${name}_ns`) ?? fields[0];
+}
+
+/** A snapshot as its JSON record (also the capture's interval/summary shape). */
+export function latencyRecord<R extends { key: string; hist: Histogram }, E>(
+  spec: LatencyOutputSpec<R, E>,
+  s: LatencySnapshot<R, E>,
+): Record<string, unknown> {
+  const rows = sortRows(s.rows, sortField(spec.fields, spec.sortBy)).map((r) => ({
+    ...jsonRow(spec.fields, r),
+    hist: sparseSlots(r.hist),
+  }));
+  return {
+    type: s.kind,
+    tool: spec.tool,
+    ...spec.meta,
+    time: s.time,
+    elapsed_s: round3(s.elapsed_s),
+    window_s: round3(s.window_s),
+    events_per_s: Math.round(s.events_per_s),
+    lost: s.lost,
+    overhead: s.overhead,
+    rows,
+    events: s.events,
+    ...('events_dropped_from_summary' in s ? { events_dropped_from_summary: s.events_dropped_from_summary } : {}),
+  };
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+export function jsonSink<R extends { key: string; hist: Histogram }, E>(spec: LatencyOutputSpec<R, E>): LatencySink<R, E> {
+  return {
+    interval: (s) => writeNdjson(latencyRecord(spec, s)),
+    summary: (s) => writeNdjson(latencyRecord(spec, s)),
+  };
+}
+
+/** One line of run facts: time, events/s, lost, and huatuo's own cost. */
+export function statusLine<R, E>(s: LatencySnapshot<R, E>): string {
+  const o = s.overhead;
+  const lost = s.lost.ringbuf_full + s.lost.rate_limited;
+  const bpf = o.bpf_ns_per_run === null ? 'bpf n/a' : `bpf ${Math.round(o.bpf_ns_per_run)}ns/run ${o.bpf_cpu_pct!.toFixed(2)}%cpu`;
+  return `${s.time.slice(11, 19)}  ${s.elapsed_s.toFixed(1)}s  ${Math.round(s.events_per_s)} events/s  lost ${lost}  ${bpf}  huatuo ${o.user_cpu_pct.toFixed(1)}%cpu`;
+}
+
+export function plainSink<R extends { key: string; hist: Histogram }, E>(spec: LatencyOutputSpec<R, E>): LatencySink<R, E> {
+  const print = (s: LatencySnapshot<R, E>, title: string) => {
+    const rows = sortRows(s.rows, sortField(spec.fields, spec.sortBy));
+    const out = [`${title}  ${statusLine(s)}`];
+    out.push(rows.length ? plainTable(spec.fields, rows, spec.unit) : '(no events)');
+    if (s.events.length) {
+      out.push('', `slow events (${s.events.length}):`, plainTable(spec.eventFields, s.events.slice(-20), spec.unit));
+    }
+    process.stdout.write(out.join('\n') + '\n\n');
+  };
+  return {
+    interval: (s) => print(s, `${spec.tool}`),
+    summary: (s) => print(s, `${spec.tool} summary over ${formatDuration(s.elapsed_s * 1e9)}`),
+  };
+}

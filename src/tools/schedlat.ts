@@ -1,0 +1,174 @@
+// schedlat, the tool: options → BPF object (bpf/schedlat.bpf.c) → snapshots of per-key
+// run-queue latency histograms and slow events. No CLI and no views here.
+import { BpfObject } from '../bpf-loader/object.js';
+import { hasTpBtf, kernelHasField, schedInfoLive } from '../bpf-loader/probe.js';
+import { native } from '../bpf-loader/native.js';
+import { histOffsets, sumPerCpuHist, type HistOffsets } from '../histogram/bpf-hist.js';
+import type { Histogram } from '../histogram/loglinear.js';
+import { CgroupHier, CgroupNames, defaultMount, cgroupMounts, type CgroupMount } from '../containers/cgroup.js';
+import { HuatuoError, ExitCode } from '../errors.js';
+import { logDebug } from '../log.js';
+import type { TaskFilter } from './filter.js';
+import { applyTaskFilter, fillCgroupFilter } from './filter.js';
+import type { StructLayout } from '../bpf-loader/layout.js';
+
+export const SCHEDLAT_BY = ['comm', 'pid', 'tid', 'cpu', 'cgroup'] as const;
+export type SchedlatBy = (typeof SCHEDLAT_BY)[number];
+const BY_CODE: Record<SchedlatBy, number> = { comm: 0, pid: 1, tid: 2, cpu: 3, cgroup: 4 };
+
+export const SCHEDLAT_METHODS = ['auto', 'sched-info', 'wakeup'] as const;
+export type SchedlatMethod = (typeof SCHEDLAT_METHODS)[number];
+
+export interface SchedlatOptions {
+  by: SchedlatBy;
+  filter: TaskFilter;
+  /** Emit each wait at or over this many ns as a slow event; 0 = none. */
+  thresholdNs: number;
+  method: SchedlatMethod;
+  /** Cap on slow events per second per CPU (the rest are counted). */
+  maxEventsPerSec: number;
+}
+
+/** One histogram row; which labels are set depends on --by. */
+export interface SchedlatRow {
+  key: string;
+  comm?: string;
+  pid?: number;
+  tid?: number;
+  cpu?: number;
+  cgroup_id?: number;
+  cgroup?: string;
+  hist: Histogram;
+}
+
+export interface SchedlatEvent {
+  ts_ns: number;
+  lat_ns: number;
+  cpu: number;
+  pid: number;
+  tgid: number;
+  comm: string;
+  cgroup_id: number;
+  prev_pid: number;
+  prev_tgid: number;
+  prev_comm: string;
+}
+
+interface KeyStruct { cgroup_id: number; id: number; comm: string }
+
+const PROGRAMS = {
+  'sched-info': { btf: ['schedlat_si_switch_btf'], raw: ['schedlat_si_switch_raw'] },
+  wakeup: {
+    btf: ['schedlat_wakeup_btf', 'schedlat_wakeup_new_btf', 'schedlat_switch_btf'],
+    raw: ['schedlat_wakeup_raw', 'schedlat_wakeup_new_raw', 'schedlat_switch_raw'],
+  },
+} as const;
+
+/** The measuring method this kernel supports, for 'auto'. */
+export function pickMethod(requested: SchedlatMethod): 'sched-info' | 'wakeup' {
+  const siOk = schedInfoLive() && kernelHasField('cfs_rq', 'rq');
+  if (requested === 'sched-info' && !siOk) {
+    throw new HuatuoError(
+      '--method sched-info needs task_struct.sched_info kept live (CONFIG_SCHED_INFO) and cfs_rq.rq (CONFIG_FAIR_GROUP_SCHED): use --method wakeup',
+      ExitCode.Unsupported,
+    );
+  }
+  if (requested === 'auto') return siOk ? 'sched-info' : 'wakeup';
+  return requested;
+}
+
+export class SchedlatSession {
+  readonly method: 'sched-info' | 'wakeup';
+  readonly attachKind: 'tp_btf' | 'raw_tp';
+  readonly obj: BpfObject;
+  private readonly keyLayout: StructLayout<KeyStruct>;
+  private readonly hist: HistOffsets;
+  private readonly cgroupNames: CgroupNames | undefined;
+  private pending: SchedlatEvent[] = [];
+
+  private constructor(
+    readonly options: SchedlatOptions,
+    obj: BpfObject,
+    method: 'sched-info' | 'wakeup',
+    attachKind: 'tp_btf' | 'raw_tp',
+    readonly cgroupMount: CgroupMount | undefined,
+  ) {
+    this.obj = obj;
+    this.method = method;
+    this.attachKind = attachKind;
+    this.keyLayout = obj.struct<KeyStruct>('schedlat_key').expect(['cgroup_id', 'id', 'comm']);
+    this.hist = histOffsets(obj.struct('hist'));
+    this.cgroupNames = cgroupMount ? new CgroupNames(cgroupMount) : undefined;
+  }
+
+  /** Open, configure, load and attach. Everything is closed again if any step fails. */
+  static start(options: SchedlatOptions): SchedlatSession {
+    const method = pickMethod(options.method);
+    const attachKind = hasTpBtf('sched_switch') ? 'tp_btf' : 'raw_tp';
+    const programs = PROGRAMS[method][attachKind === 'tp_btf' ? 'btf' : 'raw'];
+    const mount = options.filter.cgroups?.mount ?? (options.by === 'cgroup' ? defaultMount(cgroupMounts()) : undefined);
+    const obj = BpfObject.open('schedlat');
+    try {
+      obj.selectPrograms(programs);
+      obj.setRodata({
+        targ_by: BY_CODE[options.by],
+        targ_threshold_ns: options.thresholdNs,
+        targ_max_events_per_sec: options.maxEventsPerSec,
+        targ_cgroup_hier: mount?.hier ?? CgroupHier.V2,
+      });
+      applyTaskFilter(obj, options.filter);
+      obj.load();
+      fillCgroupFilter(obj, options.filter);
+      const s = new SchedlatSession(options, obj, method, attachKind, mount);
+      if (options.thresholdNs > 0) {
+        obj.ringBuffer('events', obj.struct<SchedlatEvent>('schedlat_event'), (e) => s.pending.push(e));
+      }
+      obj.attach(programs);
+      logDebug(`schedlat: method ${method}, ${attachKind}, programs ${programs.join(', ')}`);
+      return s;
+    } catch (e) {
+      obj.close();
+      throw e;
+    }
+  }
+
+  private label(k: KeyStruct): Omit<SchedlatRow, 'hist'> {
+    switch (this.options.by) {
+      case 'pid': return { key: `${k.id}`, pid: k.id, comm: k.comm };
+      case 'tid': return { key: `${k.id}`, tid: k.id, comm: k.comm };
+      case 'cpu': return { key: `${k.id}`, cpu: k.id };
+      case 'cgroup': return { key: `${k.cgroup_id}`, cgroup_id: k.cgroup_id, cgroup: this.cgroupNames?.name(k.cgroup_id) };
+      default: return { key: k.comm, comm: k.comm };
+    }
+  }
+
+  /** Cumulative histograms per key since attach. */
+  readHistograms(): SchedlatRow[] {
+    return this.obj.mapEntries('hists').map(({ key, value }) => ({
+      ...this.label(this.keyLayout.decode(key)),
+      hist: sumPerCpuHist(value, this.hist),
+    }));
+  }
+
+  /** Slow events received since the last call. */
+  takeEvents(): SchedlatEvent[] {
+    const e = this.pending;
+    this.pending = [];
+    return e;
+  }
+
+  /** Events that could not be sent: [ring buffer full, over the rate limit]. */
+  lost(): { ringbuf_full: number; rate_limited: number } {
+    const [full, limited] = this.obj.perCpuCounters('counters', 2);
+    return { ringbuf_full: full, rate_limited: limited };
+  }
+
+  /** Number of CPUs libbpf sizes per-CPU values for (for tests and docs). */
+  static possibleCpus(): number {
+    return native().numPossibleCpus();
+  }
+
+  close(): void {
+    this.obj.close();
+  }
+}

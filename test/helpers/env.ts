@@ -1,0 +1,28 @@
+// Whether BPF integration tests can run here. Without root or BTF they skip with the
+// reason printed, except under CI=true, where a skip is a failure.
+import { existsSync } from 'node:fs';
+import { describe } from 'vitest';
+import { packagePath } from '../../src/paths.js';
+
+export function bpfUnavailableReason(): string | null {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'no /sys/kernel/btf/vmlinux';
+  if (!existsSync(packagePath('native', 'build', 'Release', 'huatuo_native.node'))) return 'native addon not built (run ./scripts/setup)';
+  if (!existsSync(packagePath('build', 'bpf', 'schedlat.bpf.o'))) return 'BPF objects not built (run ./scripts/setup)';
+  if (!existsSync(packagePath('dist', 'cli.js'))) return 'CLI not built (run ./scripts/setup)';
+  return null;
+}
+
+/** describe() for tests that need root and BPF: skip with a reason, or fail under CI=true. */
+export function describeBpf(name: string, fn: () => void): void {
+  const reason = bpfUnavailableReason();
+  if (!reason) return describe(name, fn);
+  if (process.env.CI === 'true') {
+    describe(name, () => {
+      throw new Error(`BPF integration tests cannot run under CI: ${reason}`);
+    });
+    return;
+  }
+  console.warn(`skipping "${name}": ${reason}`);
+  describe.skip(name, fn);
+}
