@@ -86,7 +86,8 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *t, int hier)
 }
 
 /* Equal comm strings (NUL-terminated within TASK_COMM_LEN). */
-static __always_inline bool comm_equal(const char *a, const char *b)
+/* b is volatile: rodata read through a non-volatile pointer gets folded to its zero initializer. */
+static __always_inline bool comm_equal(const char *a, const volatile char *b)
 {
 #pragma unroll
 	for (int i = 0; i < TASK_COMM_LEN; i++) {
@@ -130,7 +131,7 @@ static __always_inline bool task_filtered_out(struct task_struct *t)
 		char comm[TASK_COMM_LEN];
 
 		bpf_probe_read_kernel(comm, sizeof(comm), &t->comm);
-		if (!comm_equal(comm, (const char *)targ_comm))
+		if (!comm_equal(comm, targ_comm))
 			return true;
 	}
 	if (targ_filter_cgroup) {

@@ -112,9 +112,11 @@ static __always_inline int switch_sched_info(struct task_struct *prev, struct ta
 	/* next runs on this CPU, so its cfs_rq (set for every sched class) is this CPU's. */
 	rq = BPF_CORE_READ(next, se.cfs_rq, rq);
 	now = BPF_CORE_READ(rq, clock);
-	if (now <= queued)
-		return 0;
-	record(prev, next, now - queued);
+	/* After a wakeup preemption the scheduler skips the clock update
+	 * (rq_clock_skip_update), so the rq clock still reads the enqueue time:
+	 * the kernel's own accounting sees 0 there, and so do we.
+	 */
+	record(prev, next, now > queued ? now - queued : 0);
 	return 0;
 }
 

@@ -1,23 +1,38 @@
 // The entry: commander wiring, and the only place that calls process.exit.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HuatuoError, ExitCode } from './errors.js';
 import { closeAll } from './bpf-loader/lifetime.js';
 import { TOOLS } from './tools/registry.js';
 
-function fail(err: unknown): never {
+/** Exit once stdout and stderr are flushed: process.exit() drops what a pipe has not taken yet. */
+function exit(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+function fail(err: unknown): void {
   closeAll();
   if (err instanceof HuatuoError) {
     process.stderr.write(`huatuo: ${err.message}\n`);
     if (err.detail) process.stderr.write(err.detail.trimEnd() + '\n');
-    process.exit(err.exitCode);
+    return exit(err.exitCode);
+  }
+  if (err instanceof InvalidArgumentError) {
+    // Thrown from an action (commander prints the ones it throws while parsing itself).
+    process.stderr.write(`huatuo: error: ${err.message}\n`);
+    return exit(ExitCode.Usage);
   }
   if (err instanceof CommanderError) {
-    process.exit(err.exitCode === 0 ? 0 : ExitCode.Usage);
+    return exit(err.exitCode === 0 ? 0 : ExitCode.Usage);
   }
   const e = err as Error;
   process.stderr.write(`huatuo: ${e?.message ?? String(err)}\n`);
   if (process.env.HUATUO_DEBUG) process.stderr.write(`${e?.stack}\n`);
-  process.exit(ExitCode.Runtime);
+  exit(ExitCode.Runtime);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -46,7 +61,7 @@ process.on('unhandledRejection', fail);
 main(process.argv).then(
   () => {
     closeAll();
-    process.exit(ExitCode.Ok);
+    exit(ExitCode.Ok);
   },
   fail,
 );

@@ -33,7 +33,7 @@ function readerFor(t: NativeBtfType): Reader {
     case 'ptr': return u64;
     case 'array': {
       const { elem, nelems } = t;
-      if (elem.kind === 'int' && elem.size === 1 && elem.char) {
+      if (elem.kind === 'int' && elem.size === 1 && (elem.char || elem.name === 'char')) {
         // char[N]: a NUL-terminated string.
         return (b, o) => {
           const end = b.indexOf(0, o);

@@ -23,7 +23,7 @@ export function schedlatCommand(): Command {
     .addOption(new Option('--by <key>', 'one histogram per').choices(SCHEDLAT_BY).default('comm'))
     .option('--threshold <time>', 'report each wait at or over this (e.g. 10ms; a bare number is in the display unit) with the task that held the CPU')
     .addOption(new Option('--sort <field>', 'sort rows by count|avg|p50|p90|p99|max').default('p99'))
-    .addOption(new Option('--method <m>', 'how waits are timed (auto picks sched-info when the kernel keeps it)').choices(SCHEDLAT_METHODS).default('auto'))
+    .addOption(new Option('--method <m>', 'how waits are timed: wakeup (as runqlat) or sched-info (cheaper, see docs)').choices(SCHEDLAT_METHODS).default('wakeup'))
     .addOption(new Option('--max-events <n>', 'slow events per second per CPU, the rest are counted').argParser(Number).default(1000));
   addTimingOptions(cmd);
   addOutputOptions(cmd);
@@ -38,7 +38,7 @@ export function schedlatCommand(): Command {
   cmd.action(async (interval: number | undefined, count: number | undefined, flags: SchedlatFlags) => {
     setVerbose(!!flags.verbose);
     const unit = unitFrom(flags);
-    const thresholdNs = flags.threshold ? parseTimeNs(flags.threshold, unit) : 0;
+    const thresholdNs = flags.threshold ? parseTimeNs(flags.threshold, unit, '--threshold') : 0;
     const filter = taskFilterFrom(flags);
     preflight();
     const session = SchedlatSession.start({ by: flags.by, filter, thresholdNs, method: flags.method, maxEventsPerSec: flags.maxEvents });

@@ -4,9 +4,9 @@ import { InvalidArgumentError } from 'commander';
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** "10ms", "500us", "2s", or a bare number in `bareUnit`; returns ns. */
-export function parseTimeNs(text: string, bareUnit: keyof typeof UNIT_NS): number {
+export function parseTimeNs(text: string, bareUnit: keyof typeof UNIT_NS, option?: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?\s*$/.exec(text);
-  if (!m) throw new InvalidArgumentError(`"${text}" is not a duration (e.g. 500us, 10ms, 2s)`);
+  if (!m) throw new InvalidArgumentError(`${option ? `${option}: ` : ''}"${text}" is not a duration (e.g. 500us, 10ms, 2s)`);
   const ns = Number(m[1]) * UNIT_NS[m[2] ?? bareUnit];
   if (!Number.isFinite(ns)) throw new InvalidArgumentError(`"${text}" is out of range`);
   return Math.round(ns);

@@ -48,11 +48,10 @@ function probePerfEvent(): FeatureResult {
   } catch (e) {
     return { ok: false, detail: `perf_event_open cpu-clock: ${errText(e)}` };
   }
-  try {
-    return probeProgram('probe_perf_event', true, fd);
-  } finally {
-    native().closeFd(fd);
-  }
+  // On success the perf link owns the fd (and closes it with the object); on failure we do.
+  const r = probeProgram('probe_perf_event', true, fd);
+  if (!r.ok) native().closeFd(fd);
+  return r;
 }
 
 function probeStats(): FeatureResult {
@@ -75,7 +74,7 @@ export function probeFeatures(): Record<Feature, FeatureResult> {
     r[`tp:${tp}`] = { ok, detail: ok ? 'present' : 'absent from this kernel' };
   }
   const si = btf && schedInfoLive() && kernelHasField('cfs_rq', 'rq');
-  r.sched_info = { ok: si, detail: si ? 'task_struct.sched_info is live (schedlat --method sched-info)' : 'not kept: schedlat uses --method wakeup' };
+  r.sched_info = { ok: si, detail: si ? 'task_struct.sched_info is live: schedlat --method sched-info works' : 'not kept: only schedlat --method wakeup' };
   const notProbed = (why: string): FeatureResult => ({ ok: false, detail: why });
   try {
     checkPrivileges();

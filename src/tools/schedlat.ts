@@ -16,7 +16,13 @@ export const SCHEDLAT_BY = ['comm', 'pid', 'tid', 'cpu', 'cgroup'] as const;
 export type SchedlatBy = (typeof SCHEDLAT_BY)[number];
 const BY_CODE: Record<SchedlatBy, number> = { comm: 0, pid: 1, tid: 2, cpu: 3, cgroup: 4 };
 
-export const SCHEDLAT_METHODS = ['auto', 'sched-info', 'wakeup'] as const;
+/**
+ * wakeup: runqlat's pair, timestamps at wakeup/preemption and switch-in (the default).
+ * sched-info: one program on sched_switch reading the scheduler's own enqueue timestamp;
+ * cheaper, but waits ended by a wakeup preemption read as 0 (the scheduler skips its
+ * clock update there), so low percentiles differ from runqlat's (docs/schedlat.md).
+ */
+export const SCHEDLAT_METHODS = ['wakeup', 'sched-info'] as const;
 export type SchedlatMethod = (typeof SCHEDLAT_METHODS)[number];
 
 export interface SchedlatOptions {
@@ -64,21 +70,19 @@ const PROGRAMS = {
   },
 } as const;
 
-/** The measuring method this kernel supports, for 'auto'. */
-export function pickMethod(requested: SchedlatMethod): 'sched-info' | 'wakeup' {
-  const siOk = schedInfoLive() && kernelHasField('cfs_rq', 'rq');
-  if (requested === 'sched-info' && !siOk) {
+/** Refuse sched-info where the kernel does not keep it. */
+export function checkMethod(method: SchedlatMethod): SchedlatMethod {
+  if (method === 'sched-info' && !(schedInfoLive() && kernelHasField('cfs_rq', 'rq'))) {
     throw new HuatuoError(
       '--method sched-info needs task_struct.sched_info kept live (CONFIG_SCHED_INFO) and cfs_rq.rq (CONFIG_FAIR_GROUP_SCHED): use --method wakeup',
       ExitCode.Unsupported,
     );
   }
-  if (requested === 'auto') return siOk ? 'sched-info' : 'wakeup';
-  return requested;
+  return method;
 }
 
 export class SchedlatSession {
-  readonly method: 'sched-info' | 'wakeup';
+  readonly method: SchedlatMethod;
   readonly attachKind: 'tp_btf' | 'raw_tp';
   readonly obj: BpfObject;
   private readonly keyLayout: StructLayout<KeyStruct>;
@@ -89,7 +93,7 @@ export class SchedlatSession {
   private constructor(
     readonly options: SchedlatOptions,
     obj: BpfObject,
-    method: 'sched-info' | 'wakeup',
+    method: SchedlatMethod,
     attachKind: 'tp_btf' | 'raw_tp',
     readonly cgroupMount: CgroupMount | undefined,
   ) {
@@ -103,7 +107,7 @@ export class SchedlatSession {
 
   /** Open, configure, load and attach. Everything is closed again if any step fails. */
   static start(options: SchedlatOptions): SchedlatSession {
-    const method = pickMethod(options.method);
+    const method = checkMethod(options.method);
     const attachKind = hasTpBtf('sched_switch') ? 'tp_btf' : 'raw_tp';
     const programs = PROGRAMS[method][attachKind === 'tp_btf' ? 'btf' : 'raw'];
     const mount = options.filter.cgroups?.mount ?? (options.by === 'cgroup' ? defaultMount(cgroupMounts()) : undefined);

@@ -82,3 +82,16 @@ export function linkedProgramIds(): number[] {
   if (r.status !== 0) throw new Error(`bpftool link list failed: ${r.stderr}`);
   return (JSON.parse(r.stdout || '[]') as Array<{ prog_id: number }>).map((l) => l.prog_id);
 }
+
+/**
+ * Programs are freed after an RCU grace period, a little after their last fd closes:
+ * poll until none matches (or the time runs out) and return what is still loaded.
+ */
+export async function programsLeft(match: (name: string) => boolean, timeoutMs = 3000): Promise<string[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const left = loadedProgramNames().filter(match);
+    if (left.length === 0 || Date.now() > end) return left;
+    await sleep(50);
+  }
+}

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, cleanupBuildDir, huatuo, sleep, loadedProgramNames, linkedProgramIds } from '../helpers/processes.js';
+import { workload, start, killAll, cleanupBuildDir, huatuo, sleep, loadedProgramNames, linkedProgramIds, programsLeft } from '../helpers/processes.js';
 
 const CPU = String(cpus().length - 1);
 
@@ -46,9 +46,9 @@ describeBpf('schedlat (real BPF)', () => {
     cleanupBuildDir();
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     // Whatever a test did, nothing of ours stays in the kernel.
-    expect(loadedProgramNames().filter((n) => n.startsWith('schedlat'))).toEqual([]);
+    expect(await programsLeft((n) => n.startsWith('schedlat'))).toEqual([]);
   });
 
   it('measures the sleeper waiting behind the FIFO hog: count > 0, p99 >= 2 ms', async () => {
@@ -64,8 +64,8 @@ describeBpf('schedlat (real BPF)', () => {
     expect(records(r.stdout).filter((x) => x.type === 'interval').length).toBeGreaterThanOrEqual(2);
   });
 
-  it('measures the same with the wakeup/switch pair (--method wakeup)', async () => {
-    const r = await huatuo(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '3', '--method', 'wakeup']);
+  it("measures the same from the scheduler's own timestamps (--method sched-info)", async () => {
+    const r = await huatuo(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '3', '--method', 'sched-info']);
     expect(r.code, r.stderr).toBe(0);
     const s = summaryOf(r.stdout);
     expect(s.rows[0].count).toBeGreaterThan(100);
@@ -128,7 +128,7 @@ describeBpf('schedlat leaves nothing attached', () => {
       },
     });
     const done = await r;
-    expect(loadedProgramNames().filter((n) => n.startsWith('schedlat'))).toEqual([]);
+    expect(await programsLeft((n) => n.startsWith('schedlat'))).toEqual([]);
     expect(linkedProgramIds().filter((id) => !before.has(id))).toEqual([]);
     return done;
   }

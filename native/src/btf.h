@@ -1,0 +1,30 @@
+// BTF walking: an object's struct layouts as JS values, and the running kernel's BTF.
+#pragma once
+
+#include <napi.h>
+
+#include <bpf/btf.h>
+
+#include <string>
+
+namespace huatuo {
+
+// The id of a struct or union called `name` (or of a typedef naming one); 0 if absent.
+__u32 FindComposite(const struct btf* btf, const std::string& name);
+
+// The NativeBtfType shape of type `id`, typedef/const/volatile/restrict/type_tag
+// resolved at every level, struct/union members and array elements recursively.
+Napi::Value BtfTypeToJs(Napi::Env env, const struct btf* btf, __u32 id);
+
+// The names of every DATASEC of `btf`, comma separated (for "unknown section" errors).
+std::string DatasecNames(const struct btf* btf);
+
+// Whether the running kernel's BTF has `field` in struct (or union) `type`; fields of
+// anonymous nested structs/unions count, as they do for CO-RE relocations.
+bool KernelHasField(Napi::Env env, const std::string& type, const std::string& field);
+
+// Whether the running kernel's BTF has a type of `kind` ('struct', 'union', 'enum',
+// 'func', 'typedef', 'int', 'var', 'datasec', 'float') called `name`.
+bool KernelHasType(Napi::Env env, const std::string& kind, const std::string& name);
+
+}  // namespace huatuo

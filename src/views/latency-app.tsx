@@ -1,0 +1,93 @@
+// The live view of a latency tool: header, the per-key table (or one row's histogram),
+// and the interval's slow events. Snapshots come from the store; keys from useLatencyView.
+import { Box, Text } from 'ink';
+import { headerOf, type DisplayUnit } from '../output/fields.js';
+import type { LatencyOutputSpec } from '../output/latency-output.js';
+import type { Histogram } from '../histogram/loglinear.js';
+import { useLatencyFrame, type LatencyStore } from './store.js';
+import { useLatencyView, useScroll, type LatencyView } from './use-latency-view.js';
+import { useTerminalRows } from './use-terminal.js';
+import { histogramOf, rowLabel } from './navigation.js';
+import { formatDuration } from '../options/units.js';
+import { Header, KeyHelp, elapsed } from './header.js';
+import { FieldTable } from './latency-table.js';
+import { HistogramBars } from './histogram-bars.js';
+import { SlowEvents, slowEventsHeight } from './slow-events.js';
+
+export interface LatencyAppProps<R extends { key: string; hist: Histogram }, E> {
+  spec: LatencyOutputSpec<R, E>;
+  store: LatencyStore<R, E>;
+  onQuit: () => void;
+  /** Terminal height override (tests); else stdout's rows. */
+  height?: number;
+}
+
+/** Header (2) + keys (1) + view line (1) + table header (1) + Ink's last line (1). */
+const CHROME = 6;
+
+export function LatencyApp<R extends { key: string; hist: Histogram }, E>({ spec, store, onQuit, height }: LatencyAppProps<R, E>) {
+  const frame = useLatencyFrame(store);
+  const view = useLatencyView(spec, frame, onQuit);
+  const termRows = useTerminalRows(height);
+  const events = frame?.interval.events ?? [];
+  const room = Math.max(3, termRows - CHROME - slowEventsHeight(events.length));
+  const offset = useScroll(view.selected, room, view.rows.length);
+  // The run is over: the sink prints the summary as plain text once we are gone.
+  if (frame?.done) return null;
+  const status = view.quitting ? 'stopping…' : undefined;
+  return (
+    <Box flexDirection="column">
+      <Header tool={spec.tool} snap={view.snap} status={status} />
+      <KeyHelp histogram={view.showHist} keys={view.keys} />
+      {view.snap ? <ViewLine view={view} room={room} offset={offset} unit={spec.unit} /> : null}
+      {view.snap && view.showHist && view.selected >= 0 ? (
+        <SelectedHistogram spec={spec} rows={view.rows} selected={view.selected} maxLines={Math.min(20, room)} />
+      ) : view.snap ? (
+        <FieldTable
+          fields={spec.fields}
+          rows={view.rows.slice(offset, offset + room)}
+          unit={spec.unit}
+          selected={view.selected - offset}
+          sortName={view.sort.name}
+          empty={view.mode === 'total' ? '(no events yet)' : '(no events in the last interval)'}
+        />
+      ) : null}
+      <SlowEvents events={events} fields={spec.eventFields} unit={spec.unit} />
+    </Box>
+  );
+}
+
+interface ViewLineProps {
+  view: LatencyView<unknown, unknown>;
+  room: number;
+  offset: number;
+  unit: DisplayUnit;
+}
+
+/** What the table shows: total or last interval, the sort, and the scroll position. */
+function ViewLine({ view, room, offset, unit }: ViewLineProps) {
+  const s = view.snap!;
+  const what = view.mode === 'total' ? `total since start (${elapsed(s.window_s)})` : `last interval (${s.window_s.toFixed(1)}s)`;
+  const n = view.rows.length;
+  const scroll = view.showHist ? '' : n > room ? `  rows ${offset + 1}-${Math.min(offset + room, n)} of ${n}` : `  ${n} rows`;
+  return (
+    <Text wrap="truncate-end">
+      <Text color="cyan">{what}</Text>
+      <Text dimColor>{`  sort ${headerOf(view.sort, unit)} ▼${scroll}`}</Text>
+    </Text>
+  );
+}
+
+interface SelectedProps<R extends { key: string; hist: Histogram }> {
+  spec: LatencyOutputSpec<R, unknown>;
+  rows: R[];
+  selected: number;
+  maxLines: number;
+}
+
+function SelectedHistogram<R extends { key: string; hist: Histogram }>({ spec, rows, selected, maxLines }: SelectedProps<R>) {
+  const row = rows[selected];
+  const hist = histogramOf(rows, row.key);
+  const facts = hist ? `  ${hist.count} samples, max ${formatDuration(hist.maxNs)}` : '';
+  return <HistogramBars title={`histogram of ${rowLabel(spec.fields, row, spec.unit)}${facts}`} hist={hist} unit={spec.unit} maxLines={maxLines} />;
+}

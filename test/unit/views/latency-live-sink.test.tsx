@@ -1,0 +1,52 @@
+import { describe, it, expect, vi, afterEach } from 'vitest';
+import { addValue, emptyHistogram, type Histogram } from '../../../src/histogram/loglinear.js';
+import { statFields, textField } from '../../../src/output/latency-fields.js';
+import type { LatencyOutputSpec } from '../../../src/output/latency-output.js';
+import type { LatencySnapshot } from '../../../src/collector/latency-collector.js';
+import { liveLatencySink } from '../../../src/views/latency-live.js';
+
+interface Row { key: string; comm: string; hist: Histogram }
+
+const spec: LatencyOutputSpec<Row, never> = {
+  tool: 'schedlat', meta: {}, fields: [textField<Row>('comm', 'COMM', 16, (r) => r.comm), ...statFields<Row>()],
+  eventFields: [], unit: 'us', sortBy: 'p99',
+};
+
+function snap(kind: 'interval' | 'summary', comms: string[]): LatencySnapshot<Row, never> {
+  const rows = comms.map((comm, i) => {
+    const hist = emptyHistogram();
+    addValue(hist, 1000 * (i + 1));
+    return { key: comm, comm, hist };
+  });
+  return {
+    kind, time: '2025-01-01T00:00:02.000Z', elapsed_s: 2, window_s: kind === 'interval' ? 1 : 2, rows, events: [],
+    events_per_s: 1, lost: { ringbuf_full: 0, rate_limited: 0 },
+    overhead: { bpf_runs: 0, bpf_ns_per_run: null, bpf_cpu_pct: null, user_cpu_pct: 0.5, rss_bytes: 1 << 20, programs: {} },
+  };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('liveLatencySink', () => {
+  it('renders live, then unmounts and prints the summary as a plain table', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      out.push(String(chunk));
+      const cb = rest.find((a) => typeof a === 'function') as (() => void) | undefined;
+      if (cb) setImmediate(cb);
+      return true;
+    });
+    const sink = await liveLatencySink(spec, () => {});
+    sink.interval(snap('interval', ['nginx']), snap('summary', ['nginx', 'redis']));
+    await new Promise((r) => setTimeout(r, 150));
+    const before = out.length;
+    await sink.summary(snap('summary', ['nginx', 'redis', 'postgres']));
+    vi.restoreAllMocks();
+    const last = out.slice(before).join('');
+    expect(last).toContain('schedlat summary over 2.00s');
+    expect(last).toMatch(/COMM\s+COUNT/);
+    expect(last.indexOf('postgres')).toBeLessThan(last.indexOf('redis'));
+    // Once summarised, further intervals are ignored.
+    expect(() => sink.interval(snap('interval', []), snap('summary', []))).not.toThrow();
+  });
+});
