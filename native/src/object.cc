@@ -70,8 +70,9 @@ struct Dump {
 bool DumpBatched(Napi::Env env, int fd, size_t key_size, size_t value_size, uint32_t max_entries,
                  const std::string& context, Dump& out) {
   // Hash maps return whole buckets: a chunk smaller than the largest bucket fails with
-  // ENOSPC and is retried with twice the room.
-  uint32_t chunk = std::clamp<uint32_t>(max_entries, 1, 4096);
+  // ENOSPC and is retried with twice the room. Start small: per-CPU values can be
+  // kilobytes each, and the buffers are zeroed as they grow.
+  uint32_t chunk = std::clamp<uint32_t>(max_entries, 1, 64);
   // The batch position token: a bucket index for hash maps, a key for generic maps.
   std::vector<uint8_t> in_batch(std::max<size_t>(key_size, 8));
   std::vector<uint8_t> out_batch(in_batch.size());
