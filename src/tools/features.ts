@@ -5,7 +5,6 @@ import { BpfObject } from '../bpf-loader/object.js';
 import { native } from '../bpf-loader/native.js';
 import { checkPrivileges, ensureTracefs, VMLINUX_BTF } from '../bpf-loader/preflight.js';
 import { schedInfoLive, kernelHasField, hasTpBtf } from '../bpf-loader/probe.js';
-import { HuatuoError } from '../errors.js';
 import { bpfObjectPath } from '../paths.js';
 
 export const FEATURES = [
@@ -19,9 +18,10 @@ export interface FeatureResult {
   detail: string;
 }
 
+/** The libbpf call and errno of a failure, without our wrapping ("probe: loading … failed: ", "[object …]"). */
 function errText(e: unknown): string {
-  const m = (e as Error).message ?? String(e);
-  return m.replace(/^[a-z_]+: /, '').split('\n')[0];
+  const m = ((e as Error).message ?? String(e)).split('\n')[0];
+  return m.replace(/^.*? failed: /, '').replace(/ \[.*$/, '').replace(/ \([A-Z]+\)$/, '');
 }
 
 /** Load (and attach, unless attach is false) one probe program; ok or the reason it failed. */
@@ -35,7 +35,7 @@ function probeProgram(program: string, attach = true, perfFd?: number): FeatureR
     else if (attach) obj.attach([program]);
     return { ok: true, detail: attach ? 'loads and attaches' : 'loads' };
   } catch (e) {
-    return { ok: false, detail: e instanceof HuatuoError ? errText(e).replace(/^probe: /, '') : errText(e) };
+    return { ok: false, detail: errText(e) };
   } finally {
     obj?.close();
   }
@@ -74,7 +74,7 @@ export function probeFeatures(): Record<Feature, FeatureResult> {
     r[`tp:${tp}`] = { ok, detail: ok ? 'present' : 'absent from this kernel' };
   }
   const si = btf && schedInfoLive() && kernelHasField('cfs_rq', 'rq');
-  r.sched_info = { ok: si, detail: si ? 'task_struct.sched_info is live: schedlat --method sched-info works' : 'not kept: only schedlat --method wakeup' };
+  r.sched_info = { ok: si, detail: si ? 'kept live: schedlat --method sched-info works' : 'not kept: only schedlat --method wakeup' };
   const notProbed = (why: string): FeatureResult => ({ ok: false, detail: why });
   try {
     checkPrivileges();
