@@ -16,6 +16,24 @@
 #define CGROUP_HIER_V1_CPU 1	/* cgroup v1 cpu controller */
 #define CGROUP_HIER_V1_MEMORY 2 /* cgroup v1 memory controller */
 
+/* Reading task fields from code shared by tp_btf and raw_tp programs. A tp_btf program
+ * gets BTF-typed pointers it may load from directly, which costs no helper call; a raw_tp
+ * program must use bpf_probe_read_kernel. Callers pass `btf` as a constant, so the
+ * compiler keeps one branch per program.
+ */
+#define TASK_READ(btf, t, field) ((btf) ? (t)->field : BPF_CORE_READ((t), field))
+
+static __always_inline void task_comm(bool btf, char dst[TASK_COMM_LEN], struct task_struct *t)
+{
+	if (btf) {
+		/* Two 8-byte loads: comm is 8-aligned in task_struct on every kernel. */
+		((__u64 *)dst)[0] = *(__u64 *)&t->comm[0];
+		((__u64 *)dst)[1] = *(__u64 *)&t->comm[8];
+	} else {
+		bpf_probe_read_kernel(dst, TASK_COMM_LEN, &t->comm);
+	}
+}
+
 /* floor(log2(v)) for v > 0, by shifts: clang 14 crashes on __builtin_clzll for BPF. */
 static __always_inline __u32 log2_u64(__u64 v)
 {
@@ -121,16 +139,16 @@ struct {
 	__type(value, __u8);
 } cgroup_filter SEC(".maps");
 
-static __always_inline bool task_filtered_out(struct task_struct *t)
+static __always_inline bool task_filtered_out(bool btf, struct task_struct *t)
 {
-	if (targ_tgid && BPF_CORE_READ(t, tgid) != targ_tgid)
+	if (targ_tgid && TASK_READ(btf, t, tgid) != targ_tgid)
 		return true;
-	if (targ_tid && BPF_CORE_READ(t, pid) != targ_tid)
+	if (targ_tid && TASK_READ(btf, t, pid) != targ_tid)
 		return true;
 	if (targ_filter_comm) {
-		char comm[TASK_COMM_LEN];
+		char comm[TASK_COMM_LEN] __attribute__((aligned(8)));
 
-		bpf_probe_read_kernel(comm, sizeof(comm), &t->comm);
+		task_comm(btf, comm, t);
 		if (!comm_equal(comm, targ_comm))
 			return true;
 	}

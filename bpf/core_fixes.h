@@ -11,11 +11,13 @@ struct task_struct___pre514 {
 	long state;
 } __attribute__((preserve_access_index));
 
-static __always_inline long task_state(struct task_struct *t)
+static __always_inline long task_state(bool btf, struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+		return btf ? t->__state : BPF_CORE_READ(t, __state);
+	struct task_struct___pre514 *old = (void *)t;
+
+	return btf ? old->state : BPF_CORE_READ(old, state);
 }
 
 #endif

@@ -40,20 +40,20 @@ const struct schedlat_event schedlat_event_btf_anchor __attribute__((unused));
 
 static const struct hist zero_hist;
 
-static __always_inline void record(struct task_struct *prev, struct task_struct *next, __u64 lat_ns)
+static __always_inline void record(bool btf, struct task_struct *prev, struct task_struct *next, __u64 lat_ns)
 {
-	struct schedlat_key key = {};
+	struct schedlat_key key __attribute__((aligned(8))) = {};
 	struct schedlat_event *e;
 	struct hist *h;
 
 	switch (targ_by) {
 	case SCHEDLAT_BY_PID:
-		key.id = BPF_CORE_READ(next, tgid);
-		bpf_probe_read_kernel(key.comm, sizeof(key.comm), &next->comm);
+		key.id = TASK_READ(btf, next, tgid);
+		task_comm(btf, key.comm, next);
 		break;
 	case SCHEDLAT_BY_TID:
-		key.id = BPF_CORE_READ(next, pid);
-		bpf_probe_read_kernel(key.comm, sizeof(key.comm), &next->comm);
+		key.id = TASK_READ(btf, next, pid);
+		task_comm(btf, key.comm, next);
 		break;
 	case SCHEDLAT_BY_CPU:
 		key.id = bpf_get_smp_processor_id();
@@ -62,7 +62,7 @@ static __always_inline void record(struct task_struct *prev, struct task_struct 
 		key.cgroup_id = task_cgroup_id(next, targ_cgroup_hier);
 		break;
 	default:
-		bpf_probe_read_kernel(key.comm, sizeof(key.comm), &next->comm);
+		task_comm(btf, key.comm, next);
 	}
 
 	h = bpf_map_lookup_elem(&hists, &key);
@@ -83,20 +83,20 @@ static __always_inline void record(struct task_struct *prev, struct task_struct 
 	e->lat_ns = lat_ns;
 	e->ts_ns = now;
 	e->cgroup_id = task_cgroup_id(next, targ_cgroup_hier);
-	e->pid = BPF_CORE_READ(next, pid);
-	e->tgid = BPF_CORE_READ(next, tgid);
-	e->prev_pid = BPF_CORE_READ(prev, pid);
-	e->prev_tgid = BPF_CORE_READ(prev, tgid);
+	e->pid = TASK_READ(btf, next, pid);
+	e->tgid = TASK_READ(btf, next, tgid);
+	e->prev_pid = TASK_READ(btf, prev, pid);
+	e->prev_tgid = TASK_READ(btf, prev, tgid);
 	e->cpu = bpf_get_smp_processor_id();
 	e->__pad = 0;
-	bpf_probe_read_kernel(e->comm, sizeof(e->comm), &next->comm);
-	bpf_probe_read_kernel(e->prev_comm, sizeof(e->prev_comm), &prev->comm);
+	task_comm(btf, e->comm, next);
+	task_comm(btf, e->prev_comm, prev);
 	bpf_ringbuf_submit(e, 0);
 }
 
 /* --- sched_info method ---------------------------------------------------- */
 
-static __always_inline int switch_sched_info(struct task_struct *prev, struct task_struct *next)
+static __always_inline int switch_sched_info(bool btf, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 queued, now;
 	struct rq *rq;
@@ -107,7 +107,7 @@ static __always_inline int switch_sched_info(struct task_struct *prev, struct ta
 	queued = BPF_CORE_READ(next, sched_info.last_queued);
 	if (!queued)
 		return 0;
-	if (task_filtered_out(next))
+	if (task_filtered_out(btf, next))
 		return 0;
 	/* next runs on this CPU, so its cfs_rq (set for every sched class) is this CPU's. */
 	rq = BPF_CORE_READ(next, se.cfs_rq, rq);
@@ -116,53 +116,53 @@ static __always_inline int switch_sched_info(struct task_struct *prev, struct ta
 	 * (rq_clock_skip_update), so the rq clock still reads the enqueue time:
 	 * the kernel's own accounting sees 0 there, and so do we.
 	 */
-	record(prev, next, now > queued ? now - queued : 0);
+	record(btf, prev, next, now > queued ? now - queued : 0);
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(schedlat_si_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return switch_sched_info(prev, next);
+	return switch_sched_info(true, prev, next);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(schedlat_si_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return switch_sched_info(prev, next);
+	return switch_sched_info(false, prev, next);
 }
 
 /* --- wakeup method --------------------------------------------------------- */
 
-static __always_inline void mark_queued(struct task_struct *t)
+static __always_inline void mark_queued(bool btf, struct task_struct *t)
 {
 	__u32 tid;
 	__u64 ts;
 
-	if (task_filtered_out(t))
+	if (task_filtered_out(btf, t))
 		return;
-	tid = BPF_CORE_READ(t, pid);
+	tid = TASK_READ(btf, t, pid);
 	if (!tid)
 		return;
 	ts = bpf_ktime_get_ns();
 	bpf_map_update_elem(&queued_at, &tid, &ts, BPF_ANY);
 }
 
-static __always_inline int switch_wakeup(struct task_struct *prev, struct task_struct *next)
+static __always_inline int switch_wakeup(bool btf, struct task_struct *prev, struct task_struct *next)
 {
 	__u32 tid;
 	__u64 *tsp, now;
 
 	/* A prev still runnable (TASK_RUNNING == 0) was preempted: it waits from now. */
-	if (task_state(prev) == 0)
-		mark_queued(prev);
-	tid = BPF_CORE_READ(next, pid);
+	if (task_state(btf, prev) == 0)
+		mark_queued(btf, prev);
+	tid = TASK_READ(btf, next, pid);
 	tsp = bpf_map_lookup_elem(&queued_at, &tid);
 	if (!tsp)
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (now > *tsp)
-		record(prev, next, now - *tsp);
+		record(btf, prev, next, now - *tsp);
 	bpf_map_delete_elem(&queued_at, &tid);
 	return 0;
 }
@@ -170,39 +170,39 @@ static __always_inline int switch_wakeup(struct task_struct *prev, struct task_s
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(schedlat_wakeup_btf, struct task_struct *p)
 {
-	mark_queued(p);
+	mark_queued(true, p);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(schedlat_wakeup_new_btf, struct task_struct *p)
 {
-	mark_queued(p);
+	mark_queued(true, p);
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(schedlat_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return switch_wakeup(prev, next);
+	return switch_wakeup(true, prev, next);
 }
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(schedlat_wakeup_raw, struct task_struct *p)
 {
-	mark_queued(p);
+	mark_queued(false, p);
 	return 0;
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(schedlat_wakeup_new_raw, struct task_struct *p)
 {
-	mark_queued(p);
+	mark_queued(false, p);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(schedlat_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return switch_wakeup(prev, next);
+	return switch_wakeup(false, prev, next);
 }
