@@ -14,8 +14,8 @@ export default class ClosingLineReporter implements Reporter {
         else if (s === 'failed') failed++;
         else skipped++;
       }
-      // A file that failed to load (or threw in describe) has no tests but still failed.
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
+      // A file that failed outside its tests (import, describe, beforeAll) still failed.
+      if (m.state() === 'failed' && ![...m.children.allTests()].some((t) => t.result().state === 'failed')) failed++;
     }
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

@@ -16,7 +16,10 @@ export function bpfUnavailableReason(): string | null {
 /** describe() for tests that need root and BPF: skip with a reason, or fail under CI=true. */
 export function describeBpf(name: string, fn: () => void): void {
   const reason = bpfUnavailableReason();
-  if (!reason) return describe(name, fn);
+  if (!reason) {
+    describe(name, fn);
+    return;
+  }
   if (process.env.CI === 'true') {
     describe(name, () => {
       throw new Error(`BPF integration tests cannot run under CI: ${reason}`);
