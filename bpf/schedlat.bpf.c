@@ -48,8 +48,9 @@ static __always_inline void record(bool btf, struct task_struct *prev, struct ta
 
 	switch (targ_by) {
 	case SCHEDLAT_BY_PID:
+		/* One row per process, named as its main thread: threads may name themselves. */
 		key.id = TASK_READ(btf, next, tgid);
-		task_comm(btf, key.comm, next);
+		task_comm(btf, key.comm, TASK_READ(btf, next, group_leader));
 		break;
 	case SCHEDLAT_BY_TID:
 		key.id = TASK_READ(btf, next, pid);

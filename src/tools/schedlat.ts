@@ -140,7 +140,8 @@ export class SchedlatSession {
   private label(k: KeyStruct): Omit<SchedlatRow, 'hist'> {
     switch (this.options.by) {
       case 'pid': return { key: `${k.id}`, pid: k.id, comm: k.comm };
-      case 'tid': return { key: `${k.id}`, tid: k.id, comm: k.comm };
+      // A thread that renames itself gets a second row: keep the keys apart.
+      case 'tid': return { key: `${k.id}/${k.comm}`, tid: k.id, comm: k.comm };
       case 'cpu': return { key: `${k.id}`, cpu: k.id };
       case 'cgroup': return { key: `${k.cgroup_id}`, cgroup_id: k.cgroup_id, cgroup: this.cgroupNames?.name(k.cgroup_id) };
       default: return { key: k.comm, comm: k.comm };

@@ -18,10 +18,12 @@ export function elapsed(s: number): string {
 interface HeaderProps {
   tool: string;
   snap: LatencySnapshot<unknown, unknown> | null;
+  /** huatuo's cost over the last interval: the run's total would include start-up. */
+  cost?: LatencySnapshot<unknown, unknown>['overhead'];
   status?: string;
 }
 
-export function Header({ tool, snap, status }: HeaderProps) {
+export function Header({ tool, snap, cost, status }: HeaderProps) {
   if (!snap) {
     return (
       <Text wrap="truncate-end">
@@ -30,7 +32,7 @@ export function Header({ tool, snap, status }: HeaderProps) {
     );
   }
   const lost = snap.lost.ringbuf_full + snap.lost.rate_limited;
-  const o = snap.overhead;
+  const o = cost ?? snap.overhead;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">

@@ -37,7 +37,7 @@ export function LatencyApp<R extends { key: string; hist: Histogram }, E>({ spec
   const status = view.quitting ? 'stopping…' : undefined;
   return (
     <Box flexDirection="column">
-      <Header tool={spec.tool} snap={view.snap} status={status} />
+      <Header tool={spec.tool} snap={view.snap} cost={frame?.interval.overhead} status={status} />
       <KeyHelp histogram={view.showHist} keys={view.keys} />
       {view.snap ? <ViewLine view={view} room={room} offset={offset} unit={spec.unit} /> : null}
       {view.snap && view.showHist && view.selected >= 0 ? (

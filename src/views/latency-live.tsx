@@ -17,7 +17,6 @@ export async function liveLatencySink<R extends { key: string; hist: Histogram }
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 10,
-    incrementalRendering: true,
   });
   let finished = false;
   return {
