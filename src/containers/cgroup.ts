@@ -11,26 +11,97 @@ export type CgroupHier = (typeof CgroupHier)[keyof typeof CgroupHier];
 
 export interface CgroupMount {
   hier: CgroupHier;
+  /** Where the hierarchy is mounted (already prefixed with the host root, if any). */
   root: string;
+  /** The mount's root inside the hierarchy: "/" unless a sub-tree is bind-mounted. */
+  base?: string;
 }
 
-/** The cgroup mounts huatuo can filter on: the unified tree and the v1 cpu and memory ones. */
-export function cgroupMounts(mountinfo = '/proc/self/mountinfo'): CgroupMount[] {
-  const out: CgroupMount[] = [];
-  for (const line of readFileSync(mountinfo, 'utf8').split('\n')) {
+/** Short names of the hierarchies, for tables and JSON. */
+export const HIER_NAMES: Record<CgroupHier, 'v2' | 'cpu' | 'memory'> = { 0: 'v2', 1: 'cpu', 2: 'memory' };
+
+/** The host's / as seen by huatuo: --host-root, else $HUATUO_HOST_ROOT, else "" (we are on the host). */
+export function hostRootOf(hostRoot?: string): string {
+  const r = hostRoot ?? process.env.HUATUO_HOST_ROOT ?? '';
+  return r.replace(/\/+$/, '');
+}
+
+/** mountinfo escapes space, tab, newline and backslash as \ooo. */
+const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/**
+ * The cgroup v2, v1 cpu and v1 memory mounts in a mountinfo text, one per hierarchy (a
+ * mount of the hierarchy's root preferred), mount points prefixed with hostRoot.
+ */
+export function parseMountinfo(text: string, hostRoot = ''): CgroupMount[] {
+  const found: CgroupMount[] = [];
+  for (const line of text.split('\n')) {
     // id parent maj:min root mountpoint opts ... - fstype source superopts
     const [left, right] = line.split(' - ');
     if (!right) continue;
-    const mountpoint = left.split(' ')[4];
+    const f = left.split(' ');
     const [fstype, , superOpts = ''] = right.split(' ');
-    if (fstype === 'cgroup2') out.push({ hier: CgroupHier.V2, root: mountpoint });
-    else if (fstype === 'cgroup') {
-      const opts = superOpts.split(',');
-      if (opts.includes('cpu')) out.push({ hier: CgroupHier.V1Cpu, root: mountpoint });
-      else if (opts.includes('memory')) out.push({ hier: CgroupHier.V1Memory, root: mountpoint });
-    }
+    const opts = superOpts.split(',');
+    let hier: CgroupHier | undefined;
+    if (fstype === 'cgroup2') hier = CgroupHier.V2;
+    else if (fstype === 'cgroup' && opts.includes('cpu')) hier = CgroupHier.V1Cpu;
+    else if (fstype === 'cgroup' && opts.includes('memory')) hier = CgroupHier.V1Memory;
+    if (hier !== undefined && f[4]) found.push({ hier, root: hostRoot + unescape(f[4]), base: unescape(f[3] ?? '/') });
+  }
+  const out: CgroupMount[] = [];
+  for (const hier of [CgroupHier.V2, CgroupHier.V1Cpu, CgroupHier.V1Memory]) {
+    const all = found.filter((m) => m.hier === hier);
+    const best = all.find((m) => m.base === '/') ?? all[0];
+    if (best) out.push(best);
   }
   return out;
+}
+
+/** Without a readable mountinfo: the usual places under <hostRoot>/sys/fs/cgroup. */
+function probeCgroupMounts(hostRoot: string): CgroupMount[] {
+  const top = `${hostRoot}/sys/fs/cgroup`;
+  const first = (dirs: string[], file: string) => dirs.map((d) => join(top, d)).find((d) => existsSync(join(d, file)));
+  const out: CgroupMount[] = [];
+  const v2 = first(['', 'unified'], 'cgroup.controllers');
+  if (v2) out.push({ hier: CgroupHier.V2, root: v2, base: '/' });
+  const cpu = first(['cpu', 'cpu,cpuacct', 'cpuacct,cpu'], 'cpu.shares');
+  if (cpu) out.push({ hier: CgroupHier.V1Cpu, root: cpu, base: '/' });
+  const mem = first(['memory'], 'memory.limit_in_bytes');
+  if (mem) out.push({ hier: CgroupHier.V1Memory, root: mem, base: '/' });
+  return out;
+}
+
+export interface MountOptions {
+  /** The host's / (see hostRootOf). */
+  hostRoot?: string;
+  /** The mountinfo file (read as given, not prefixed); its mount points are host paths. */
+  mountinfo?: string;
+}
+
+/**
+ * The host's cgroup mounts: /proc/self/mountinfo on the host, <hostRoot>/proc/1/mountinfo
+ * with the host's / at hostRoot, the usual paths when neither can be read.
+ */
+export function readCgroupMounts(opts: MountOptions = {}): CgroupMount[] {
+  const hostRoot = hostRootOf(opts.hostRoot);
+  const file = opts.mountinfo ?? (hostRoot ? `${hostRoot}/proc/1/mountinfo` : '/proc/self/mountinfo');
+  try {
+    return parseMountinfo(readFileSync(file, 'utf8'), hostRoot);
+  } catch {
+    return probeCgroupMounts(hostRoot);
+  }
+}
+
+/** The cgroup mounts huatuo can filter on: the unified tree and the v1 cpu and memory ones (host's, with $HUATUO_HOST_ROOT). */
+export function cgroupMounts(mountinfo?: string): CgroupMount[] {
+  return readCgroupMounts({ mountinfo });
+}
+
+/** The directory of a cgroup given by its path inside the hierarchy ("/kubepods/…"). */
+export function cgroupDir(mount: CgroupMount, path: string): string {
+  const base = mount.base && mount.base !== '/' ? mount.base : '';
+  const inside = base && (path === base || path.startsWith(base + '/')) ? path.slice(base.length) : path;
+  return join(mount.root, inside);
 }
 
 /** Hybrid hosts (v1 controllers plus a v2 tree) account CPU in v1: key and filter there by default. */
@@ -55,6 +126,11 @@ export function resolveCgroupPath(arg: string, mounts = cgroupMounts()): Resolve
       .sort((a, b) => b.root.length - a.root.length)[0];
   let path = isAbsolute(arg) ? resolve(arg) : '';
   let mount = path ? inMount(path) : undefined;
+  const hostRoot = hostRootOf();
+  if (path && !mount && hostRoot && inMount(hostRoot + path)) {
+    path = hostRoot + path;
+    mount = inMount(path);
+  }
   if (!mount) {
     const def = defaultMount(mounts);
     if (!def) throw new HuatuoError('no cgroup v2, cpu or memory hierarchy is mounted', ExitCode.Unsupported);

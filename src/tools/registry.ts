@@ -12,4 +12,5 @@ export interface ToolEntry {
 export const TOOLS: ToolEntry[] = [
   { name: 'schedlat', bpf: 'schedlat', command: async () => (await import('../commands/schedlat.js')).schedlatCommand() },
   { name: 'check', bpf: null, command: async () => (await import('../commands/check.js')).checkCommand() },
+  { name: 'containers', bpf: null, command: async () => (await import('../commands/containers.js')).containersCommand() },
 ];
