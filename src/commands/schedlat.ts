@@ -1,12 +1,13 @@
 // huatuo schedlat: flags → SchedlatSession (bpf/schedlat.bpf.c) → LatencyCollector → sinks.
 import { Command, Option } from 'commander';
-import { addFilterOptions, addOutputOptions, addTimingOptions, examples, outputMode, taskFilterFrom, tickPlanFrom, unitFrom, type CommonOptions } from '../options/common.js';
+import { addFilterOptions, addOutputOptions, addTimingOptions, cgroupContextFrom, examples, outputMode, taskFilterFrom, tickPlanFrom, unitFrom, type CommonOptions } from '../options/common.js';
 import { parseTimeNs } from '../options/units.js';
 import { preflight } from '../bpf-loader/preflight.js';
 import { SchedlatSession, SCHEDLAT_BY, SCHEDLAT_METHODS, type SchedlatBy, type SchedlatMethod } from '../tools/schedlat.js';
 import { schedlatFields, schedlatEventFields } from '../output/schedlat-fields.js';
 import { runLatencyTool } from './latency-run.js';
 import { setVerbose } from '../log.js';
+import { HIER_NAMES } from '../containers/cgroup.js';
 
 interface SchedlatFlags extends CommonOptions {
   by: SchedlatBy;
@@ -32,6 +33,8 @@ export function schedlatCommand(): Command {
     ['huatuo schedlat -d 10 --by pid', 'ten seconds, one row per process'],
     ['huatuo schedlat 5 3', 'three 5-second intervals (runqlat style)'],
     ['huatuo schedlat -p 1234 --threshold 10ms', 'process 1234, and who held the CPU on each wait over 10 ms'],
+    ['huatuo schedlat --pod checkout-7d9f -n shop', 'one pod\'s containers only'],
+    ['huatuo schedlat --by pod -d 10', 'one row per pod (host tasks as "(host)")'],
     ['huatuo schedlat --cgroup /sys/fs/cgroup/cpu/kubepods --by cgroup -m', 'per cgroup, in milliseconds'],
     ['huatuo schedlat --json -d 3 | jq .', 'NDJSON for scripts'],
   ]);
@@ -39,9 +42,10 @@ export function schedlatCommand(): Command {
     setVerbose(!!flags.verbose);
     const unit = unitFrom(flags);
     const thresholdNs = flags.threshold ? parseTimeNs(flags.threshold, unit, '--threshold') : 0;
-    const filter = taskFilterFrom(flags);
+    const cgroups = cgroupContextFrom(flags);
+    const filter = taskFilterFrom(flags, cgroups);
     preflight();
-    const session = SchedlatSession.start({ by: flags.by, filter, thresholdNs, method: flags.method, maxEventsPerSec: flags.maxEvents });
+    const session = SchedlatSession.start({ by: flags.by, filter, cgroups, thresholdNs, method: flags.method, maxEventsPerSec: flags.maxEvents });
     await runLatencyTool({
       session,
       plan: tickPlanFrom(flags, interval, count),
@@ -49,7 +53,7 @@ export function schedlatCommand(): Command {
       capturePath: flags.output,
       spec: {
         tool: 'schedlat',
-        meta: { by: flags.by, method: session.method, attach: session.attachKind },
+        meta: { by: flags.by, method: session.method, attach: session.attachKind, cgroup_hierarchy: session.cgroupMount ? HIER_NAMES[session.cgroupMount.hier] : 'none' },
         fields: schedlatFields(flags.by),
         eventFields: schedlatEventFields,
         unit,

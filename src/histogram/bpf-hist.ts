@@ -1,7 +1,7 @@
 // Reading struct hist (bpf/hist.h) out of a per-CPU map value, and turning cumulative
 // per-key histograms into per-interval ones. Shared by every latency tool.
 import type { StructLayout } from '../bpf-loader/layout.js';
-import { HIST_SLOTS, emptyHistogram, subtract, type Histogram } from './loglinear.js';
+import { HIST_SLOTS, emptyHistogram, merge, subtract, type Histogram } from './loglinear.js';
 
 export interface HistOffsets {
   slots: number;
@@ -63,4 +63,14 @@ export class IntervalHistograms<K extends string = string> {
     this.previous = current;
     return out;
   }
+}
+
+/** Merge rows that share a key (several cgroups of one pod, say) by adding their histograms. */
+export function mergeRowsByKey<R extends { key: string; hist: Histogram }>(rows: R[]): R[] {
+  const out = new Map<string, R>();
+  for (const r of rows) {
+    const prev = out.get(r.key);
+    out.set(r.key, prev ? { ...prev, hist: merge(prev.hist, r.hist) } : r);
+  }
+  return [...out.values()];
 }

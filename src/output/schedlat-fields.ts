@@ -10,6 +10,13 @@ export function schedlatFields(by: SchedlatBy): Field<SchedlatRow>[] {
     tid: [textField('tid', 'TID', 8, (r) => r.tid), textField('comm', 'COMM', 16, (r) => r.comm)],
     cpu: [textField('cpu', 'CPU', 5, (r) => r.cpu)],
     cgroup: [textField('cgroup_id', 'CGROUP-ID', 10, (r) => r.cgroup_id), textField('cgroup', 'CGROUP', 30, (r) => r.cgroup)],
+    pod: [textField('namespace', 'NAMESPACE', 12, (r) => r.namespace), textField('pod', 'POD', 24, (r) => r.pod)],
+    container: [
+      textField('namespace', 'NAMESPACE', 12, (r) => r.namespace),
+      textField('pod', 'POD', 20, (r) => r.pod),
+      textField('container', 'CONTAINER', 14, (r) => r.container),
+      textField('container_id', 'ID', 12, (r) => r.container_id),
+    ],
   };
   return [...keys[by], ...statFields<SchedlatRow>()];
 }

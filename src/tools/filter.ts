@@ -2,13 +2,14 @@
 // cgroup ids), and how it becomes rodata and the cgroup_filter map of bpf/common.h.
 import type { BpfObject } from '../bpf-loader/object.js';
 import type { CgroupMount } from '../containers/cgroup.js';
+import { logWarn } from '../log.js';
 
 export interface TaskFilter {
   tgid?: number;
   tid?: number;
   comm?: string;
-  /** Allowed cgroup ids, all in one hierarchy. */
-  cgroups?: { mount: CgroupMount; ids: number[] };
+  /** Allowed cgroup ids, all in one hierarchy; refresh() gives the ids now (pods change). */
+  cgroups?: { mount: CgroupMount; ids: number[]; refresh?: () => number[] };
 }
 
 /** Before load: rodata switches. The cgroup set itself is filled after load (maps exist then). */
@@ -22,13 +23,45 @@ export function applyTaskFilter(obj: BpfObject, f: TaskFilter): void {
   });
 }
 
+/** Before load: room in the cgroup set for what the filter holds now and may gain. */
+export function sizeCgroupFilter(obj: BpfObject, f: TaskFilter): void {
+  const n = f.cgroups?.ids.length ?? 0;
+  if (n * 2 > 4096) obj.setMaxEntries('cgroup_filter', n * 2);
+}
+
 /** After load, before attach: the allowed cgroup ids. */
-export function fillCgroupFilter(obj: BpfObject, f: TaskFilter): void {
-  if (!f.cgroups) return;
+export function fillCgroupFilter(obj: BpfObject, f: TaskFilter, ids = f.cgroups?.ids ?? []): void {
   const one = Buffer.from([1]);
-  for (const id of f.cgroups.ids) {
+  for (const id of ids) {
     const key = Buffer.alloc(8);
     key.writeBigUInt64LE(BigInt(id));
     obj.mapUpdate('cgroup_filter', key, one);
+  }
+}
+
+/** Add the cgroups a pod selection gained since the last call (new containers, restarts). */
+export class CgroupFilterRefresher {
+  private known: Set<number>;
+
+  constructor(private readonly obj: BpfObject, private readonly f: TaskFilter) {
+    this.known = new Set(f.cgroups?.ids ?? []);
+  }
+
+  refresh(): void {
+    if (!this.f.cgroups?.refresh) return;
+    let now: number[];
+    try {
+      now = this.f.cgroups.refresh();
+    } catch {
+      return; // every container of the selection is gone for now: keep what we have
+    }
+    const added = now.filter((id) => !this.known.has(id));
+    if (!added.length) return;
+    try {
+      fillCgroupFilter(this.obj, this.f, added);
+    } catch (e) {
+      logWarn(`cannot add ${added.length} new cgroup(s) to the filter: ${(e as Error).message}`);
+    }
+    for (const id of added) this.known.add(id);
   }
 }

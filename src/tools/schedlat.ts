@@ -3,18 +3,21 @@
 import { BpfObject } from '../bpf-loader/object.js';
 import { hasTpBtf, kernelHasField, schedInfoLive } from '../bpf-loader/probe.js';
 import { native } from '../bpf-loader/native.js';
-import { histOffsets, sumPerCpuHist, type HistOffsets } from '../histogram/bpf-hist.js';
+import { histOffsets, mergeRowsByKey, sumPerCpuHist, type HistOffsets } from '../histogram/bpf-hist.js';
 import type { Histogram } from '../histogram/loglinear.js';
-import { CgroupHier, CgroupNames, defaultMount, cgroupMounts, type CgroupMount } from '../containers/cgroup.js';
+import { CgroupHier, CgroupNames, type CgroupMount } from '../containers/cgroup.js';
+import { containerRowLabels } from '../containers/labels.js';
+import type { CgroupContext } from '../options/common.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import { logDebug } from '../log.js';
 import type { TaskFilter } from './filter.js';
-import { applyTaskFilter, fillCgroupFilter } from './filter.js';
+import { applyTaskFilter, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher } from './filter.js';
 import type { StructLayout } from '../bpf-loader/layout.js';
 
-export const SCHEDLAT_BY = ['comm', 'pid', 'tid', 'cpu', 'cgroup'] as const;
+export const SCHEDLAT_BY = ['comm', 'pid', 'tid', 'cpu', 'cgroup', 'pod', 'container'] as const;
 export type SchedlatBy = (typeof SCHEDLAT_BY)[number];
-const BY_CODE: Record<SchedlatBy, number> = { comm: 0, pid: 1, tid: 2, cpu: 3, cgroup: 4 };
+// pod and container rows are cgroup rows relabelled in user space (src/containers/labels.ts).
+const BY_CODE: Record<SchedlatBy, number> = { comm: 0, pid: 1, tid: 2, cpu: 3, cgroup: 4, pod: 4, container: 4 };
 
 /**
  * wakeup: runqlat's pair, timestamps at wakeup/preemption and switch-in (the default).
@@ -28,6 +31,8 @@ export type SchedlatMethod = (typeof SCHEDLAT_METHODS)[number];
 export interface SchedlatOptions {
   by: SchedlatBy;
   filter: TaskFilter;
+  /** The hierarchy cgroup ids are taken in, and the resolver for pod/container names. */
+  cgroups: CgroupContext;
   /** Emit each wait at or over this many ns as a slow event; 0 = none. */
   thresholdNs: number;
   method: SchedlatMethod;
@@ -44,6 +49,10 @@ export interface SchedlatRow {
   cpu?: number;
   cgroup_id?: number;
   cgroup?: string;
+  pod?: string;
+  namespace?: string;
+  container?: string;
+  container_id?: string;
   hist: Histogram;
 }
 
@@ -89,6 +98,7 @@ export class SchedlatSession {
   private readonly hist: HistOffsets;
   private readonly cgroupNames: CgroupNames | undefined;
   private pending: SchedlatEvent[] = [];
+  private filterRefresher: CgroupFilterRefresher | undefined;
 
   private constructor(
     readonly options: SchedlatOptions,
@@ -110,7 +120,7 @@ export class SchedlatSession {
     const method = checkMethod(options.method);
     const attachKind = hasTpBtf('sched_switch') ? 'tp_btf' : 'raw_tp';
     const programs = PROGRAMS[method][attachKind === 'tp_btf' ? 'btf' : 'raw'];
-    const mount = options.filter.cgroups?.mount ?? (options.by === 'cgroup' ? defaultMount(cgroupMounts()) : undefined);
+    const mount = options.filter.cgroups?.mount ?? options.cgroups.mount;
     const obj = BpfObject.open('schedlat');
     try {
       obj.selectPrograms(programs);
@@ -121,9 +131,11 @@ export class SchedlatSession {
         targ_cgroup_hier: mount?.hier ?? CgroupHier.V2,
       });
       applyTaskFilter(obj, options.filter);
+      sizeCgroupFilter(obj, options.filter);
       obj.load();
       fillCgroupFilter(obj, options.filter);
       const s = new SchedlatSession(options, obj, method, attachKind, mount);
+      s.filterRefresher = new CgroupFilterRefresher(obj, options.filter);
       if (options.thresholdNs > 0) {
         obj.ringBuffer('events', obj.struct<SchedlatEvent>('schedlat_event'), (e) => s.pending.push(e));
       }
@@ -144,16 +156,21 @@ export class SchedlatSession {
       case 'tid': return { key: `${k.id}/${k.comm}`, tid: k.id, comm: k.comm };
       case 'cpu': return { key: `${k.id}`, cpu: k.id };
       case 'cgroup': return { key: `${k.cgroup_id}`, cgroup_id: k.cgroup_id, cgroup: this.cgroupNames?.name(k.cgroup_id) };
+      case 'pod':
+      case 'container':
+        return containerRowLabels(this.options.by, this.options.cgroups.resolver(), this.cgroupMount!.hier, k.cgroup_id);
       default: return { key: k.comm, comm: k.comm };
     }
   }
 
-  /** Cumulative histograms per key since attach. */
+  /** Cumulative histograms per key since attach (also: pods gain new containers here). */
   readHistograms(): SchedlatRow[] {
-    return this.obj.mapEntries('hists').map(({ key, value }) => ({
+    this.filterRefresher?.refresh();
+    const rows = this.obj.mapEntries('hists').map(({ key, value }) => ({
       ...this.label(this.keyLayout.decode(key)),
       hist: sumPerCpuHist(value, this.hist),
     }));
+    return mergeRowsByKey(rows);
   }
 
   /** Slow events received since the last call. */

@@ -20,8 +20,8 @@ export function workload(name: string): string {
   return bin;
 }
 
-export function start(cmd: string, args: string[]): ChildProcess {
-  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function start(cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
   live.add(p);
   p.on('exit', () => live.delete(p));
   return p;
@@ -49,8 +49,8 @@ export interface Run {
 }
 
 /** Run bin/huatuo to completion (bounded by timeoutMs), collecting its output. */
-export function huatuo(args: string[], opts: { timeoutMs?: number; onStart?: (p: ChildProcess) => void } = {}): Promise<Run> {
-  const p = start(process.execPath, [packagePath('bin', 'huatuo'), ...args]);
+export function huatuo(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; onStart?: (p: ChildProcess) => void } = {}): Promise<Run> {
+  const p = start(process.execPath, [packagePath('bin', 'huatuo'), ...args], opts.env);
   let stdout = '';
   let stderr = '';
   p.stdout!.on('data', (d) => (stdout += d));
