@@ -118,7 +118,8 @@ export class SchedlatSession {
   /** Open, configure, load and attach. Everything is closed again if any step fails. */
   static start(options: SchedlatOptions): SchedlatSession {
     const method = checkMethod(options.method);
-    const attachKind = hasTpBtf('sched_switch') ? 'tp_btf' : 'raw_tp';
+    // HUATUO_ATTACH=raw_tp forces the fallback kernels without tp_btf get (tests use it).
+    const attachKind = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('sched_switch') ? 'tp_btf' : 'raw_tp';
     const programs = PROGRAMS[method][attachKind === 'tp_btf' ? 'btf' : 'raw'];
     const mount = options.filter.cgroups?.mount ?? options.cgroups.mount;
     const obj = BpfObject.open('schedlat');

@@ -11,6 +11,7 @@ import { workload, start, killAll, cleanupBuildDir, huatuo, sleep, loadedProgram
 const CPU = String(cpus().length - 1);
 
 interface Record_ {
+  attach?: string;
   type: 'interval' | 'summary';
   rows: Array<{ comm?: string; pid?: number; count: number; p99_ns: number; p50_ns: number }>;
   events: Array<{ pid: number; tgid: number; comm: string; lat_ns: number; prev_pid: number; prev_comm: string }>;
@@ -70,6 +71,19 @@ describeBpf('schedlat (real BPF)', () => {
     const s = summaryOf(r.stdout);
     expect(s.rows[0].count).toBeGreaterThan(100);
     expect(s.rows[0].p99_ns).toBeGreaterThanOrEqual(2e6);
+  });
+
+  it('measures the same with the raw_tp programs (kernels without tp_btf)', async () => {
+    const r = await huatuo(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '2', '--threshold', '2ms'], {
+      env: { ...process.env, HUATUO_ATTACH: 'raw_tp' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const s = summaryOf(r.stdout) as Record_ & { attach: string };
+    expect(s.attach).toBe('raw_tp');
+    expect(s.rows[0].comm).toBe('ht-sleeper');
+    expect(s.rows[0].count).toBeGreaterThan(100);
+    expect(s.rows[0].p99_ns).toBeGreaterThanOrEqual(2e6);
+    expect(s.events.some((e) => e.prev_comm === 'ht-fifo-hog')).toBe(true);
   });
 
   it('names the hog as the task that held the CPU, for waits over --threshold 2ms', async () => {
