@@ -472,17 +472,23 @@ Napi::Value BpfObject::ProgStats(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// A key of the wrong size would make the kernel read past the buffer: refuse it here.
+static void CheckKeySize(Napi::Env env, const char* op, struct bpf_map* map, const std::string& name,
+                         size_t got) {
+  if (got != bpf_map__key_size(map)) {
+    throw Napi::RangeError::New(env, std::string(op) + ": key is " + std::to_string(got) +
+                                         " bytes, map " + Quoted(name) + " has keySize " +
+                                         std::to_string(bpf_map__key_size(map)));
+  }
+}
+
 Napi::Value BpfObject::MapLookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = ArgString(info, 0, "map");
   Napi::Buffer<uint8_t> key = ArgBuffer(info, 1, "key");
   struct bpf_map* map = FindMap(env, name);
   int fd = MapFd(env, map, name);
-  if (key.Length() != bpf_map__key_size(map)) {
-    throw Napi::RangeError::New(env, "mapLookup: key is " + std::to_string(key.Length()) +
-                                         " bytes, map " + Quoted(name) + " has keySize " +
-                                         std::to_string(bpf_map__key_size(map)));
-  }
+  CheckKeySize(env, "mapLookup", map, name, key.Length());
   std::vector<uint8_t> value(ValueSize(env, map));
   int err = bpf_map_lookup_elem(fd, key.Data(), value.data());
   if (err == -ENOENT) return env.Null();
@@ -515,11 +521,7 @@ Napi::Value BpfObject::MapDelete(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> key = ArgBuffer(info, 1, "key");
   struct bpf_map* map = FindMap(env, name);
   int fd = MapFd(env, map, name);
-  if (key.Length() != bpf_map__key_size(map)) {
-    throw Napi::RangeError::New(env, "mapDelete: key is " + std::to_string(key.Length()) +
-                                         " bytes, map " + Quoted(name) + " has keySize " +
-                                         std::to_string(bpf_map__key_size(map)));
-  }
+  CheckKeySize(env, "mapDelete", map, name, key.Length());
   int err = bpf_map_delete_elem(fd, key.Data());
   if (err == -ENOENT) return Napi::Boolean::New(env, false);
   if (err) ThrowLibbpf(env, "bpf_map_delete_elem", err, "map " + Quoted(name));

@@ -23,8 +23,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
-import { bpfUnavailableReason } from './env.js';
+import { bpfUnavailableReason, describeUnless } from './env.js';
 
 const DIR_PREFIX = 'huatuo-ctrd-';
 const ROOTFS_PREFIX = 'huatuo-bbroot-';
@@ -83,19 +82,7 @@ export function containerdUnavailableReason(): string | null {
  * describeBpf): skip with the reason printed, or fail under CI=true.
  */
 export function describeContainerd(name: string, fn: () => void, opts: { bpf?: boolean } = {}): void {
-  const reason = (opts.bpf !== false ? bpfUnavailableReason() : null) ?? containerdUnavailableReason();
-  if (!reason) {
-    describe(name, fn);
-    return;
-  }
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      throw new Error(`containerd integration tests cannot run under CI: ${reason}`);
-    });
-    return;
-  }
-  console.warn(`skipping "${name}": ${reason}`);
-  describe.skip(name, fn);
+  describeUnless((opts.bpf !== false ? bpfUnavailableReason() : null) ?? containerdUnavailableReason(), name, fn);
 }
 
 /**

@@ -13,19 +13,26 @@ export function bpfUnavailableReason(): string | null {
   return null;
 }
 
-/** describe() for tests that need root and BPF: skip with a reason, or fail under CI=true. */
-export function describeBpf(name: string, fn: () => void): void {
-  const reason = bpfUnavailableReason();
+/**
+ * describe() for tests that need something this machine may lack: with a reason it is
+ * skipped (the reason printed), except under CI=true, where the missing thing is a failure.
+ */
+export function describeUnless(reason: string | null, name: string, fn: () => void): void {
   if (!reason) {
     describe(name, fn);
     return;
   }
   if (process.env.CI === 'true') {
     describe(name, () => {
-      throw new Error(`BPF integration tests cannot run under CI: ${reason}`);
+      throw new Error(`"${name}" cannot run under CI: ${reason}`);
     });
     return;
   }
   console.warn(`skipping "${name}": ${reason}`);
   describe.skip(name, fn);
+}
+
+/** describe() for tests that need root and BPF. */
+export function describeBpf(name: string, fn: () => void): void {
+  describeUnless(bpfUnavailableReason(), name, fn);
 }
