@@ -1,7 +1,7 @@
 // Processes a test starts: compiled workloads and huatuo itself. Every process is
 // tracked and killed in cleanup, whatever happened to the test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, existsSync, statSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../../src/paths.js';
@@ -9,12 +9,18 @@ import { packagePath } from '../../src/paths.js';
 const buildDir = mkdtempSync(join(tmpdir(), 'huatuo-test-'));
 const live = new Set<ChildProcess>();
 
-/** Compile test/fixtures/workloads/<name>.c once per test run. */
-export function workload(name: string): string {
+/**
+ * Compile test/fixtures/workloads/<name>.c once per test run, with -O1 unless other cc
+ * flags are given (each set of flags gets its own binary).
+ */
+export function workload(name: string, flags: string[] = ['-O1']): string {
   const src = packagePath('test', 'fixtures', 'workloads', `${name}.c`);
-  const bin = join(buildDir, name);
+  // Other flags build in a directory of their own: the binary keeps its name (and comm).
+  const dir = flags.join(' ') === '-O1' ? buildDir : join(buildDir, flags.join('').replace(/[^A-Za-z0-9]+/g, '_'));
+  mkdirSync(dir, { recursive: true });
+  const bin = join(dir, name);
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
-    const r = spawnSync('cc', ['-O1', '-o', bin, src], { encoding: 'utf8' });
+    const r = spawnSync('cc', [...flags, '-o', bin, src], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`cannot compile ${src}: ${r.stderr}`);
   }
   return bin;

@@ -1,0 +1,296 @@
+// profile, the sampler: options → BPF object (bpf/profile.bpf.c) on one perf event per
+// online CPU → raw stacks (addresses, not yet symbolized; src/symbolize/ does that).
+// No CLI and no views here.
+import { readFileSync } from 'node:fs';
+import { BpfObject } from '../bpf-loader/object.js';
+import { native, type NativeErrorFields, type PerfEventAttr } from '../bpf-loader/native.js';
+import type { StructLayout } from '../bpf-loader/layout.js';
+import { CgroupHier, type CgroupMount } from '../containers/cgroup.js';
+import { HuatuoError, ExitCode, usageError } from '../errors.js';
+import { logDebug } from '../log.js';
+import type { RawStack } from '../profile/model.js';
+import type { TaskFilter } from './filter.js';
+import { applyTaskFilter, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher } from './filter.js';
+
+export const PROFILE_EVENTS = ['cpu-clock', 'cycles'] as const;
+export type ProfileEvent = (typeof PROFILE_EVENTS)[number];
+
+export interface ProfileOptions {
+  filter: TaskFilter;
+  /** The hierarchy cgroup ids are taken in (--by pod needs the right one); the filter's wins. */
+  cgroupHier?: CgroupMount;
+  /** Samples per second per CPU (default 99); exclusive with period. */
+  frequencyHz?: number;
+  /** -c: one sample every N events (ns for cpu-clock, cycles for cycles). */
+  period?: number;
+  event: ProfileEvent;
+  /** -U: user stacks only. */
+  userOnly: boolean;
+  /** -K: kernel stacks only. */
+  kernelOnly: boolean;
+  /** Sample the idle task (pid 0) too. */
+  includeIdle: boolean;
+  /** Distinct stacks the stack map holds (--stack-storage-size, 16384). */
+  stackStorageSize: number;
+}
+
+/** Samples that lost a stack, by stack and cause, and samples that were not counted at all. */
+export interface StackErrorCounts {
+  /** -EEXIST: the stack's hash bucket holds another stack (a larger --stack-storage-size helps). */
+  collision: number;
+  /** -EFAULT: no stack to take (kernel: the sample was in user mode; user: kernel threads). Normal. */
+  missing: number;
+  /** -ENOMEM: the stack map is full. */
+  map_full: number;
+  other: number;
+}
+
+export interface StackErrors {
+  kernel: StackErrorCounts;
+  user: StackErrorCounts;
+  /** Samples not counted: the counts map was full (or, rarely, its bucket busy in NMI context). */
+  counts_full: number;
+  /** Processes that could not be recorded for newPids() (their samples are counted). */
+  pids_full: number;
+}
+
+/** A RawStack that also says why a stack is empty, when it was not -U/-K. */
+export interface SampledStack extends RawStack {
+  /** bpf_get_stackid's -errno for the kernel stack (-14 EFAULT, -17 EEXIST, -12 ENOMEM). */
+  kernelError?: number;
+  userError?: number;
+}
+
+export interface ProfileRead {
+  stacks: SampledStack[];
+  errors: StackErrors;
+  /** Samples of the tasks the filter keeps: those counted in stacks plus counts_full. */
+  totalSamples: number;
+}
+
+/** Indexes of the `stack_errors` array: PROFILE_ERR_* of bpf/profile.h (macros are not in the BTF; a test compares). */
+export const PROFILE_ERR = {
+  KERN_COLLISION: 0, KERN_MISSING: 1, KERN_MAP_FULL: 2, KERN_OTHER: 3,
+  USER_COLLISION: 4, USER_MISSING: 5, USER_MAP_FULL: 6, USER_OTHER: 7,
+  COUNTS_FULL: 8, PIDS_FULL: 9, MAX: 10,
+} as const;
+/** PROFILE_STACK_SKIPPED: the stack id of a stack not taken (-U, -K). */
+export const PROFILE_STACK_SKIPPED = -1;
+const DEFAULT_FREQUENCY_HZ = 99;
+
+// perf_event_open(2): PERF_TYPE_* and their PERF_COUNT_* configs.
+const EVENTS: Record<ProfileEvent, { type: number; config: number }> = {
+  'cpu-clock': { type: 1 /* PERF_TYPE_SOFTWARE */, config: 0 /* PERF_COUNT_SW_CPU_CLOCK */ },
+  cycles: { type: 0 /* PERF_TYPE_HARDWARE */, config: 0 /* PERF_COUNT_HW_CPU_CYCLES */ },
+};
+
+interface ProfileKey {
+  cgroup_id: number;
+  tgid: number;
+  pid: number;
+  kern_stack_id: number;
+  user_stack_id: number;
+  comm: string;
+}
+
+/** CPU numbers of a sysfs cpu list such as "0-3,6,8-9". */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    if (!part) continue;
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`bad cpu list "${text.trim()}"`);
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    for (let c = lo; c <= hi; c++) out.push(c);
+  }
+  return out;
+}
+
+export function onlineCpus(path = '/sys/devices/system/cpu/online'): number[] {
+  return parseCpuList(readFileSync(path, 'utf8'));
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return e instanceof Error ? (e as Partial<NativeErrorFields>).code : undefined;
+}
+
+/** The perf attr for the options, refusing impossible combinations as usage errors. */
+function perfAttr(o: ProfileOptions): Omit<PerfEventAttr, 'cpu'> {
+  const ev = EVENTS[o.event];
+  if (!ev) throw usageError(`--event must be one of ${PROFILE_EVENTS.join(', ')}, not "${o.event}"`);
+  if (o.userOnly && o.kernelOnly) throw usageError('-U (user stacks only) and -K (kernel stacks only) exclude each other');
+  if (o.period !== undefined && o.frequencyHz !== undefined) throw usageError('-F (frequency) and -c (period) exclude each other');
+  if (o.period !== undefined) {
+    if (!Number.isSafeInteger(o.period) || o.period <= 0) throw usageError(`-c needs a positive integer period, not ${o.period}`);
+    return { ...ev, samplePeriod: o.period, pid: -1 };
+  }
+  const hz = o.frequencyHz ?? DEFAULT_FREQUENCY_HZ;
+  if (!Number.isSafeInteger(hz) || hz <= 0) throw usageError(`-F needs a positive integer frequency, not ${hz}`);
+  return { ...ev, sampleFreq: hz, pid: -1 };
+}
+
+/** perf_event_open's errors, in words the user can act on. */
+function perfOpenError(e: unknown, o: ProfileOptions, attr: Omit<PerfEventAttr, 'cpu'>, cpu: number): HuatuoError {
+  const code = errnoCode(e);
+  const msg = (e as Error).message;
+  if (o.event === 'cycles' && (code === 'ENOENT' || code === 'EOPNOTSUPP' || code === 'ENODEV')) {
+    return new HuatuoError(
+      `--event cycles: this machine has no hardware PMU for perf events (${code}; virtual machines often lack one): use --event cpu-clock`,
+      ExitCode.Unsupported,
+      msg,
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new HuatuoError(`perf_event_open on cpu ${cpu} was refused (${code}): run as root, or with CAP_PERFMON (see kernel.perf_event_paranoid)`, ExitCode.Privileges, msg);
+  }
+  if (code === 'EINVAL' && attr.sampleFreq !== undefined) {
+    let max = '';
+    try {
+      max = ` (kernel.perf_event_max_sample_rate is ${readFileSync('/proc/sys/kernel/perf_event_max_sample_rate', 'utf8').trim()})`;
+    } catch { /* not readable: say less */ }
+    return new HuatuoError(`perf_event_open refused -F ${attr.sampleFreq}${max}: use a lower frequency`, ExitCode.Usage, msg);
+  }
+  return new HuatuoError(`perf_event_open (${o.event}) on cpu ${cpu} failed: ${msg}`, ExitCode.Runtime);
+}
+
+function u64At(b: Buffer, off = 0): number {
+  return b.readUInt32LE(off) + b.readUInt32LE(off + 4) * 0x100000000;
+}
+
+export class ProfileSession {
+  readonly obj: BpfObject;
+  /** The CPUs sampled. */
+  readonly cpus: number[];
+  private readonly keyLayout: StructLayout<ProfileKey>;
+  private readonly knownPids = new Set<number>();
+  private filterRefresher: CgroupFilterRefresher | undefined;
+
+  private constructor(readonly options: ProfileOptions, obj: BpfObject, cpus: number[]) {
+    this.obj = obj;
+    this.cpus = cpus;
+    this.keyLayout = obj.struct<ProfileKey>('profile_key').expect(['cgroup_id', 'tgid', 'pid', 'kern_stack_id', 'user_stack_id', 'comm']);
+    if (this.keyLayout.field('cgroup_id').size !== 8) throw new Error('profile_key.cgroup_id is not a u64');
+  }
+
+  /**
+   * Open the perf events (one per online CPU, every process), then open, configure, load
+   * and attach the BPF object. Whatever was opened is closed again if any step fails.
+   */
+  static start(o: ProfileOptions): ProfileSession {
+    const attr = perfAttr(o);
+    if (!Number.isSafeInteger(o.stackStorageSize) || o.stackStorageSize <= 0) {
+      throw usageError(`--stack-storage-size needs a positive integer, not ${o.stackStorageSize}`);
+    }
+    const cpus = onlineCpus();
+    const fds: number[] = []; // opened, not yet owned by a link
+    let obj: BpfObject | undefined;
+    try {
+      // The events first: a missing PMU fails before any BPF is loaded. Until a program
+      // is attached an event only counts (sample_type 0, no buffer): nothing is recorded.
+      for (const cpu of cpus) {
+        try {
+          fds.push(native().perfEventOpen({ ...attr, cpu }));
+        } catch (e) {
+          throw perfOpenError(e, o, attr, cpu);
+        }
+      }
+      obj = BpfObject.open('profile');
+      obj.selectPrograms(['profile_sample']);
+      obj.setRodata({
+        targ_include_idle: o.includeIdle,
+        targ_user_only: o.userOnly,
+        targ_kernel_only: o.kernelOnly,
+        targ_cgroup_hier: o.filter.cgroups?.mount.hier ?? o.cgroupHier?.hier ?? CgroupHier.V2,
+      });
+      applyTaskFilter(obj, o.filter);
+      sizeCgroupFilter(obj, o.filter);
+      obj.setMaxEntries('stacks', o.stackStorageSize);
+      // Rows are (thread, stack pair): about as many as stacks, and never fewer than libbpf-tools' 10240.
+      obj.setMaxEntries('counts', Math.max(10240, o.stackStorageSize));
+      obj.load();
+      fillCgroupFilter(obj, o.filter);
+      const s = new ProfileSession(o, obj, cpus);
+      s.filterRefresher = new CgroupFilterRefresher(obj, o.filter);
+      while (fds.length) {
+        try {
+          obj.attachPerfEvent('profile_sample', fds[0]); // on success the link owns (and closes) the fd
+        } catch (e) {
+          throw new HuatuoError(`profile: attaching to the ${o.event} perf event failed: ${(e as Error).message}`, ExitCode.Unsupported);
+        }
+        fds.shift();
+      }
+      logDebug(`profile: attached to ${o.event} on cpus ${cpus.join(',')} (${attr.sampleFreq !== undefined ? `${attr.sampleFreq} Hz` : `every ${attr.samplePeriod} events`})`);
+      return s;
+    } catch (e) {
+      for (const fd of fds) native().closeFd(fd);
+      obj?.close();
+      throw e;
+    }
+  }
+
+  /** Everything counted since start: cumulative, cheap enough to call every second. */
+  read(): ProfileRead {
+    this.filterRefresher?.refresh();
+    const cache = new Map<number, bigint[]>(); // stack id → addresses, within this read
+    const lookup = (id: number): bigint[] => {
+      let a = cache.get(id);
+      if (!a) {
+        const raw = this.obj.stackLookup('stacks', id);
+        a = raw ? Array.from(raw) : [];
+        cache.set(id, a);
+      }
+      return a;
+    };
+    const stacks: SampledStack[] = [];
+    let counted = 0;
+    for (const { key, value } of this.obj.mapEntries('counts')) {
+      const k = this.keyLayout.decode(key);
+      const count = u64At(value);
+      counted += count;
+      const s: SampledStack = {
+        tgid: k.tgid,
+        pid: k.pid,
+        cgroupId: k.cgroup_id,
+        comm: k.comm,
+        kernel: k.kern_stack_id >= 0 ? lookup(k.kern_stack_id) : [],
+        user: k.user_stack_id >= 0 ? lookup(k.user_stack_id) : [],
+        count,
+      };
+      if (k.kern_stack_id < 0 && k.kern_stack_id !== PROFILE_STACK_SKIPPED) s.kernelError = k.kern_stack_id;
+      if (k.user_stack_id < 0 && k.user_stack_id !== PROFILE_STACK_SKIPPED) s.userError = k.user_stack_id;
+      stacks.push(s);
+    }
+    const errors = this.errors();
+    return { stacks, errors, totalSamples: counted + errors.counts_full };
+  }
+
+  /** Samples that lost a stack or were not counted, since start. */
+  errors(): StackErrors {
+    const E = PROFILE_ERR;
+    const c = this.obj.perCpuCounters('stack_errors', E.MAX);
+    return {
+      kernel: { collision: c[E.KERN_COLLISION], missing: c[E.KERN_MISSING], map_full: c[E.KERN_MAP_FULL], other: c[E.KERN_OTHER] },
+      user: { collision: c[E.USER_COLLISION], missing: c[E.USER_MISSING], map_full: c[E.USER_MAP_FULL], other: c[E.USER_OTHER] },
+      counts_full: c[E.COUNTS_FULL],
+      pids_full: c[E.PIDS_FULL],
+    };
+  }
+
+  /** Processes (tgids) first sampled since the last call, for early /proc/PID/maps snapshots. */
+  newPids(): number[] {
+    const out: number[] = [];
+    for (const { key } of this.obj.mapEntries('pids')) {
+      const tgid = key.readUInt32LE(0);
+      if (this.knownPids.has(tgid)) continue;
+      this.knownPids.add(tgid);
+      out.push(tgid);
+    }
+    return out;
+  }
+
+  /** Detach from every CPU and free the object (its links close the perf fds); idempotent. */
+  close(): void {
+    this.obj.close();
+  }
+}
