@@ -1,0 +1,157 @@
+// Mapped binaries, parsed once per run: the PT_LOAD segments (file offset → vaddr) and a
+// function-symbol table from .symtab/.dynsym, or from a separate debug file when the binary
+// is stripped. Binaries are keyed by (dev, inode) and their symbol tables by build-id, so a
+// library shared by many processes (or containers) is read once, and nothing depends on the
+// path still existing after its process exits. Address → frame is cached per binary.
+import { statSync } from 'node:fs';
+import type { Frame } from '../profile/model.js';
+import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
+import { parseElf, functionSymbols, hasSymtab, SHT_SYMTAB, SHT_DYNSYM, loadSegments, fileOffsetToVaddr, type ElfSegment, type ElfSymbol } from './elf-reader.js';
+import { AddressTable, buildAddressTable } from './address-table.js';
+import { findDebugFile } from './debug-file.js';
+import { unknownFrame } from './frames.js';
+
+export interface SymbolTable {
+  table: AddressTable;
+  /** Where the names came from: 'symtab', 'dynsym', or the debug file's path. */
+  origin: string;
+}
+
+export function symbolTable(symbols: ElfSymbol[], origin: string): SymbolTable {
+  return {
+    table: buildAddressTable(symbols),
+    origin,
+  };
+}
+
+export class Binary {
+  private readonly frames = new Map<number, Frame>();
+  private readonly bySymbol: Frame[] = [];
+  /** Lookups that missed the frame cache (binary searches). */
+  lookups = 0;
+
+  constructor(
+    readonly module: string,
+    readonly buildId: string | undefined,
+    private readonly loads: ElfSegment[],
+    readonly symbols: SymbolTable,
+    private readonly onNewFrame: (f: Frame) => void,
+  ) {}
+
+  /** The frame at a file offset of this binary (address - map start + map offset). */
+  frameAt(fileOffset: number): Frame {
+    const vaddr = fileOffsetToVaddr(this.loads, fileOffset);
+    if (vaddr === undefined) return unknownFrame(this.module, fileOffset);
+    let f = this.frames.get(vaddr);
+    if (f) return f;
+    this.lookups++;
+    const i = this.symbols.table.find(vaddr);
+    const name = i < 0 ? null : this.symbols.table.names[i];
+    if (name === null) f = unknownFrame(this.module, vaddr);
+    else if (!(f = this.bySymbol[i])) {
+      // One frame object per function, whatever the address inside it.
+      f = this.bySymbol[i] = { name, kind: 'user', module: this.module };
+      this.onNewFrame(f);
+    }
+    this.frames.set(vaddr, f);
+    return f;
+  }
+}
+
+/** How to reach one mapped file. */
+export interface BinaryRef {
+  /** Cache key: `dev:inode`, or `[vdso]:<size>`. */
+  key: string;
+  module: string;
+  /** Path as the process sees it, for finding debug files next to it. */
+  path: string;
+  /** Files to try, in order (through /proc/PID/root, then /proc/PID/map_files). */
+  files: () => string[];
+  /** Instead of files: the bytes (the vDSO, read from process memory). */
+  bytes?: () => Buffer;
+  /** Roots to look for separate debug files in. */
+  debugRoots: string[];
+}
+
+export class BinaryStore {
+  private readonly byKey = new Map<string, Binary | null>();
+  private readonly byBuildId = new Map<string, SymbolTable>();
+  /** ELF files opened and parsed (headers), and symbol tables built. */
+  parsed = 0;
+  tablesBuilt = 0;
+
+  constructor(private readonly onNewFrame: (f: Frame) => void) {}
+
+  /** The binary for a mapping, parsed the first time its key is seen; null if unreadable. */
+  get(ref: BinaryRef): Binary | null {
+    const known = this.byKey.get(ref.key);
+    if (known !== undefined) return known;
+    let b: Binary | null = null;
+    try {
+      b = this.open(ref);
+    } catch {
+      b = null;
+    }
+    this.byKey.set(ref.key, b);
+    return b;
+  }
+
+  private open(ref: BinaryRef): Binary | null {
+    let src: ByteSource | null = null;
+    if (ref.bytes) src = new BufferSource(ref.bytes());
+    for (const f of src ? [] : ref.files()) {
+      if (src) break;
+      try {
+        src = new FileSource(f);
+      } catch {
+        /* next */
+      }
+    }
+    if (!src) return null;
+    try {
+      const elf = parseElf(src);
+      this.parsed++;
+      // Same build-id, same code; the size check keeps a stripped copy and the full
+      // binary (one build-id, different symbol tables) apart.
+      const tables = elf.sections.filter((x) => x.type === SHT_SYMTAB || x.type === SHT_DYNSYM).map((x) => x.size).join(',');
+      const key = elf.buildId ? `${elf.buildId}/${tables}/${src.size}` : undefined;
+      let symbols = key ? this.byBuildId.get(key) : undefined;
+      if (!symbols) {
+        symbols = this.readSymbols(src, elf, ref);
+        this.tablesBuilt++;
+        if (key) this.byBuildId.set(key, symbols);
+      }
+      return new Binary(ref.module, elf.buildId, loadSegments(elf), symbols, this.onNewFrame);
+    } finally {
+      src.close();
+    }
+  }
+
+  private readSymbols(src: ByteSource, elf: ReturnType<typeof parseElf>, ref: BinaryRef): SymbolTable {
+    const own = functionSymbols(src, elf);
+    if (hasSymtab(elf)) return symbolTable(own, 'symtab');
+    const dbg = findDebugFile({ roots: ref.debugRoots, path: ref.path, buildId: elf.buildId, debuglink: elf.debuglink });
+    if (!dbg) return symbolTable(own, 'dynsym');
+    try {
+      return symbolTable(own.concat(functionSymbols(dbg.source, dbg.elf)), dbg.path);
+    } finally {
+      dbg.source.close();
+    }
+  }
+
+  /** Symbol-table searches so far, over all binaries. */
+  get lookups(): number {
+    let n = 0;
+    for (const b of this.byKey.values()) n += b?.lookups ?? 0;
+    return n;
+  }
+}
+
+/** The inode of a path, or undefined if it cannot be stat'ed. */
+export function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,186 @@
+// Raw addresses → frames. Kernel addresses through /proc/kallsyms; user addresses through
+// the process's maps snapshot, its ELF binaries (or their debug files), its JIT perf map.
+// Work grows with unique addresses: frames are cached per process and per binary.
+import type { Frame } from '../profile/model.js';
+import { hostRootOf } from '../containers/cgroup.js';
+import { loadKallsyms, type KernelSymbols } from './kallsyms.js';
+import { BinaryStore } from './binary.js';
+import { ProcessImage } from './process-image.js';
+import { Demangler, isMangled } from './demangle.js';
+import { unknownFrame } from './frames.js';
+
+export interface SymbolizerOptions {
+  /** The host's / when running in a pod (prefix for /proc etc.); default $HUATUO_HOST_ROOT or ''. */
+  hostRoot?: string;
+  /** The demangler program, or false to keep names mangled. Default `c++filt`. */
+  cxxfilt?: string | false;
+  /** Kernel symbols file; default <hostRoot>/proc/kallsyms. */
+  kallsyms?: string;
+}
+
+export interface StackAddresses {
+  tgid: number;
+  /** Leaf first. */
+  kernel: bigint[];
+  /** Leaf first. */
+  user: bigint[];
+}
+
+export interface SymbolizerStats {
+  processes: number;
+  /** ELF files whose headers were read (one per (dev, inode)). */
+  binariesParsed: number;
+  /** Symbol tables built (one per build-id). */
+  symbolTables: number;
+  /** Distinct (process, address) user lookups, plus distinct kernel addresses (kernel symbols are shared by the whole node process). */
+  uniqueAddresses: number;
+  /** Binary searches in ELF symbol tables (distinct (binary, address)). */
+  symbolLookups: number;
+  kernelSymbols: number;
+  jitEntries: number;
+  demangled: number;
+  cxxfiltRuns: number;
+}
+
+/** Anonymous or unmapped misses may be JIT code not yet in the perf map: re-read maps at most this often. */
+const REFRESH_MS = 250;
+const MAX_USER = BigInt(Number.MAX_SAFE_INTEGER);
+
+export class Symbolizer {
+  private readonly host: string;
+  private readonly store: BinaryStore;
+  private readonly demangler: Demangler;
+  private readonly procs = new Map<number, ProcessImage>();
+  private readonly kallsymsPath: string;
+  private kernel: KernelSymbols | null = null;
+  private pending: Frame[] = [];
+  private userUnique = 0;
+
+  constructor(opts: SymbolizerOptions = {}) {
+    this.host = hostRootOf(opts.hostRoot);
+    this.kallsymsPath = opts.kallsyms ?? `${this.host}/proc/kallsyms`;
+    this.demangler = new Demangler({ cxxfilt: opts.cxxfilt });
+    this.store = new BinaryStore((f) => {
+      if (isMangled(f.name)) this.pending.push(f);
+    });
+  }
+
+  /** Read the process's maps and parse its binaries, once; true when it could be read. */
+  snapshot(pid: number): boolean {
+    const known = this.procs.get(pid);
+    if (known) return known.regions.length > 0;
+    const img = new ProcessImage(pid, `${this.host}/proc/${pid}`);
+    this.procs.set(pid, img);
+    return img.read(this.store, this.host);
+  }
+
+  kernelFrame(addr: bigint): Frame {
+    const f = this.kernelLookup(addr, false);
+    this.flush();
+    return f;
+  }
+
+  userFrame(pid: number, addr: bigint): Frame {
+    const f = this.userLookup(this.image(pid), addr);
+    this.flush();
+    return f;
+  }
+
+  /** Root-first frames of one stack: user (outermost first), then kernel (outermost first). */
+  symbolize(stack: StackAddresses): Frame[] {
+    const frames = this.frames(stack);
+    this.flush();
+    return frames;
+  }
+
+  /** Many stacks at once: the same as symbolize() on each, with one demangling batch. */
+  symbolizeAll(stacks: StackAddresses[]): Frame[][] {
+    const out = stacks.map((s) => this.frames(s));
+    this.flush();
+    return out;
+  }
+
+  stats(): SymbolizerStats {
+    let jitEntries = 0;
+    for (const p of this.procs.values()) jitEntries += p.jit?.size ?? 0;
+    return {
+      processes: this.procs.size,
+      binariesParsed: this.store.parsed,
+      symbolTables: this.store.tablesBuilt,
+      uniqueAddresses: this.userUnique + (this.kernel?.looked ?? 0),
+      symbolLookups: this.store.lookups,
+      kernelSymbols: this.kernel?.size ?? 0,
+      jitEntries,
+      demangled: this.demangler.cached,
+      cxxfiltRuns: this.demangler.runs,
+    };
+  }
+
+  close(): void {
+    for (const p of this.procs.values()) p.close();
+    this.demangler.close();
+  }
+
+  private image(pid: number): ProcessImage {
+    if (!this.procs.has(pid)) this.snapshot(pid);
+    return this.procs.get(pid)!;
+  }
+
+  private frames(stack: StackAddresses): Frame[] {
+    const out: Frame[] = [];
+    const { user, kernel } = stack;
+    // Leaf first in, root first out. Non-leaf addresses are return addresses: the call
+    // is the byte before (so a call that ends a function counts for that function).
+    if (user.length) {
+      const img = this.image(stack.tgid);
+      for (let i = user.length - 1; i >= 0; i--) if (user[i]) out.push(this.userLookup(img, user[i], i > 0));
+    }
+    for (let i = kernel.length - 1; i >= 0; i--) if (kernel[i]) out.push(this.kernelLookup(kernel[i], i > 0));
+    return out;
+  }
+
+  private kernelLookup(addr: bigint, returnAddress: boolean): Frame {
+    this.kernel ??= loadKallsyms(this.kallsymsPath);
+    const f = this.kernel.frame(addr, returnAddress);
+    if (isMangled(f.name)) this.pending.push(f);
+    return f;
+  }
+
+  private userLookup(img: ProcessImage, addr: bigint, returnAddress = false): Frame {
+    if (addr > MAX_USER) return unknownFrame('[unmapped]', addr);
+    const a = Number(addr) - (returnAddress ? 1 : 0);
+    const cached = img.frames.get(a);
+    if (cached) return cached;
+    let r = img.find(a);
+    if (!r && Date.now() - img.readAt > REFRESH_MS) {
+      img.read(this.store, this.host); // mapped since the snapshot (dlopen, new JIT pages)?
+      r = img.find(a);
+    }
+    let f: Frame;
+    let keep = true;
+    if (r?.kind === 'file') {
+      const off = a - r.start + r.offset;
+      f = r.binary ? r.binary.frameAt(off) : unknownFrame(r.module, off);
+    } else {
+      const name = r?.kind === 'other' ? null : img.jit?.lookup(a) ?? null;
+      if (name !== null) f = { name, kind: 'jit', module: r?.module ?? '[anon]' };
+      else {
+        f = r ? unknownFrame(r.module, a - r.start) : unknownFrame('[unmapped]', a);
+        keep = false; // the JIT may name it later
+      }
+    }
+    if (keep) {
+      img.frames.set(a, f);
+      this.userUnique++;
+    }
+    return f;
+  }
+
+  private flush(): void {
+    if (!this.pending.length) return;
+    const todo = this.pending;
+    this.pending = [];
+    this.demangler.demangleAll(todo.map((f) => f.name));
+    for (const f of todo) f.name = this.demangler.get(f.name);
+  }
+}
