@@ -40,13 +40,14 @@ export function makeCapture<D>(tool: string, started: Date, overhead: Overhead |
   };
 }
 
-/** Write any text file atomically with mode 0600. */
-export function writeFileAtomic(path: string, text: string): void {
+/** Write a file atomically with mode 0600. */
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   let fd = -1;
   try {
     fd = openSync(tmp, 'wx', 0o600);
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;

@@ -11,6 +11,8 @@ export interface ToolEntry {
 
 export const TOOLS: ToolEntry[] = [
   { name: 'schedlat', bpf: 'schedlat', command: async () => (await import('../commands/schedlat.js')).schedlatCommand() },
+  { name: 'profile', bpf: 'profile', command: async () => (await import('../commands/profile.js')).profileCommand() },
+  { name: 'report', bpf: null, command: async () => (await import('../commands/report.js')).reportCommand() },
   { name: 'check', bpf: null, command: async () => (await import('../commands/check.js')).checkCommand() },
   { name: 'containers', bpf: null, command: async () => (await import('../commands/containers.js')).containersCommand() },
 ];

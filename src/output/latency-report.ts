@@ -1,0 +1,50 @@
+// `huatuo report` on a latency tool's capture: the summary table again, offline.
+// Rows are rebuilt from the capture's records (sparse histograms included), so the
+// table is the one the live run printed.
+import type { Capture } from '../capture/capture.js';
+import { HuatuoError, ExitCode } from '../errors.js';
+import { fromSparse, type Histogram } from '../histogram/loglinear.js';
+import type { LatencySnapshot } from '../collector/latency-collector.js';
+import type { Field } from './fields.js';
+import { plainSink } from './latency-output.js';
+import { writeNdjson } from './ndjson.js';
+import { schedlatFields, schedlatEventFields } from './schedlat-fields.js';
+import type { SchedlatBy } from '../tools/schedlat.js';
+
+type Row = { key: string; hist: Histogram } & Record<string, unknown>;
+
+/** The field tables of each latency tool, by the capture's meta. */
+const FIELDS: Record<string, (meta: Record<string, unknown>) => { fields: Field<Row>[]; eventFields: Field<unknown>[] }> = {
+  schedlat: (meta) => ({
+    fields: schedlatFields(meta.by as SchedlatBy) as unknown as Field<Row>[],
+    eventFields: schedlatEventFields as unknown as Field<unknown>[],
+  }),
+};
+
+interface RecordRow {
+  count: number;
+  avg_ns: number;
+  max_ns: number;
+  hist: Array<[number, number]>;
+  [k: string]: unknown;
+}
+
+export function reprintLatencyCapture(c: Capture, json: boolean): void {
+  const data = c.data as { meta?: Record<string, unknown>; summary?: Record<string, unknown> };
+  const tables = FIELDS[c.tool];
+  if (!tables || !data.summary) throw new HuatuoError(`report cannot re-render ${c.tool} captures yet`, ExitCode.Runtime);
+  if (json) {
+    writeNdjson(data.summary);
+    return;
+  }
+  const meta = data.meta ?? {};
+  const { fields, eventFields } = tables(meta);
+  const rec = data.summary as unknown as LatencySnapshot<RecordRow, unknown> & { rows: RecordRow[] };
+  const rows: Row[] = rec.rows.map((r, i) => ({
+    ...r,
+    key: String(i),
+    hist: fromSparse(r.hist, r.count, r.avg_ns * r.count, r.max_ns),
+  }));
+  process.stdout.write(`${c.tool} capture from ${c.host} (${c.kernel}), ${c.started} → ${c.ended}: huatuo ${c.args.join(' ')}\n`);
+  void plainSink({ tool: c.tool, meta: {}, fields, eventFields, unit: 'us', sortBy: 'p99' }).summary({ ...rec, rows, kind: 'summary' });
+}

@@ -1,0 +1,35 @@
+// Symbolized samples → collapsed stacks, with the root frame chosen by --group-by, so one
+// flame graph of a node keeps its processes or pods apart.
+import { foldedLabel, type FoldedStack, type ProfileSample } from './model.js';
+
+export const GROUP_BY = ['process', 'pod', 'container', 'none'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+/** The root frame of a sample, or null for none. */
+export function rootFrame(s: ProfileSample, groupBy: GroupBy, perPid: boolean): string | null {
+  switch (groupBy) {
+    case 'none':
+      return null;
+    case 'pod':
+      return s.pod ? `${s.namespace ?? '?'}/${s.pod}` : '(host)';
+    case 'container':
+      return s.container ? `${s.namespace ?? '?'}/${s.pod ?? '-'}/${s.container}` : '(host)';
+    default:
+      return perPid ? `${s.comm}-${s.tgid}` : s.comm;
+  }
+}
+
+/** Collapse samples into stacks (identical stacks summed). */
+export function foldSamples(samples: ProfileSample[], groupBy: GroupBy = 'process', perPid = false): FoldedStack[] {
+  const out = new Map<string, FoldedStack>();
+  for (const s of samples) {
+    const root = rootFrame(s, groupBy, perPid);
+    const frames = root === null ? s.frames.map(foldedLabel) : [root, ...s.frames.map(foldedLabel)];
+    if (frames.length === 0) continue;
+    const key = frames.join(';');
+    const prev = out.get(key);
+    if (prev) prev.count += s.count;
+    else out.set(key, { frames, count: s.count });
+  }
+  return [...out.values()];
+}
