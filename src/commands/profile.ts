@@ -104,7 +104,9 @@ export function profileCommand(): Command {
     const elapsedS = (Date.now() - started.getTime()) / 1000;
     const stacks = foldSamples(snap.samples, flags.groupBy, !!flags.perPid);
     const periodNs = flags.period ?? 1e9 / (flags.frequency ?? 99);
-    const who = flags.pod ? `pod ${flags.namespace ? `${flags.namespace}/` : ''}${flags.pod}` : flags.pid ? `pid ${flags.pid}` : 'all processes';
+    const who = flags.pod ? `pod ${flags.namespace ? `${flags.namespace}/` : ''}${flags.pod}`
+      : flags.pid ? `pid ${flags.pid}` : flags.tid ? `tid ${flags.tid}` : flags.comm ? `comm ${flags.comm}`
+      : flags.cgroup ? `cgroup ${flags.cgroup}` : flags.container ?? flags.containerId ?? flags.namespace ?? 'all processes';
     const written = stacks.length
       ? writeFlameOutputs(stacks, flags, {
           title: 'huatuo profile',

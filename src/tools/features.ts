@@ -101,6 +101,7 @@ export function probeFeatures(): Record<Feature, FeatureResult> {
 /** What each tool needs: every group must have one feature that works. */
 export const TOOL_NEEDS: Record<string, Feature[][]> = {
   schedlat: [['privileges'], ['btf'], ['ringbuf'], ['tp_btf', 'raw_tp'], ['tp:sched_switch']],
+  profile: [['privileges'], ['btf'], ['perf_event_cpu_clock']],
 };
 
 export function toolVerdicts(f: Record<Feature, FeatureResult>): Record<string, { ok: boolean; missing: string[] }> {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { describe } from 'vitest';
+import { describeUnless } from '../helpers/env.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -24,19 +24,7 @@ const ARGS = [
 /** describe() for browser tests: skip with a reason, or fail under CI=true. */
 export function describeBrowser(name: string, fn: () => void, needs: Array<[path: string, reason: string]> = []): void {
   const missing = [[CHROMIUM, `${CHROMIUM} not installed (run ./scripts/setup)`], ...needs].find(([p]) => !existsSync(p));
-  if (!missing) {
-    describe(name, fn);
-    return;
-  }
-  const reason = missing[1];
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      throw new Error(`browser tests cannot run under CI: ${reason}`);
-    });
-    return;
-  }
-  console.warn(`skipping "${name}": ${reason}`);
-  describe.skip(name, fn);
+  describeUnless(missing ? missing[1] : null, name, fn);
 }
 
 export interface Chromium {
