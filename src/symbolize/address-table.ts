@@ -13,6 +13,18 @@ export interface SymbolEntry {
   sectionEnd?: number;
 }
 
+/** How many of the sorted starts are <= addr (the index just past the last such start). */
+export function upperBound(starts: ArrayLike<number>, addr: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid] <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class AddressTable {
   constructor(
     readonly starts: Float64Array,
@@ -27,15 +39,7 @@ export class AddressTable {
 
   /** Index of the range holding addr, or -1. */
   find(addr: number): number {
-    const s = this.starts;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid] <= addr) lo = mid + 1;
-      else hi = mid;
-    }
-    const i = lo - 1;
+    const i = upperBound(this.starts, addr) - 1;
     if (i < 0) return -1;
     if (addr < this.ends[i]) return i;
     // A sized symbol nested in a bigger one (e.g. a local label typed FUNC): the outer one.

@@ -2,6 +2,7 @@
 // function, appended as the JIT compiles (node --perf-basic-prof, the JVM's perf-map-agent,
 // .NET's DOTNET_PerfMapEnabled). Read lazily, and again from where we stopped when it grew.
 // When code is replaced, the line written last wins.
+import { upperBound } from './address-table.js';
 import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
 
 export interface PerfMapEntry {
@@ -112,14 +113,7 @@ export class PerfMap {
 
   private find(addr: number): string | null {
     if (this.dirty) this.index();
-    const s = this.starts;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid] <= addr) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = upperBound(this.starts, addr);
     // Among entries covering addr, the one appended last (highest index in the file).
     let best = -1;
     for (let k = lo - 1; k >= 0 && k >= lo - SCAN_BACK; k--) {

@@ -3,18 +3,8 @@ import {
   slotOf, slotLow, slotHigh, percentile, emptyHistogram, addValue, merge, subtract,
   HIST_SLOTS, HIST_SUBS, sparseSlots, fromSparse,
 } from '../../src/histogram/loglinear.js';
+import { rng } from '../helpers/rng.js';
 
-// Deterministic PRNG so a failure reproduces.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('slotOf', () => {
   it('puts every value inside [slotLow, slotHigh) of its slot', () => {

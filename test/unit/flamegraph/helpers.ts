@@ -2,17 +2,9 @@
 // folded input, and the frames of a rendered SVG read back through the strict XML parser.
 import type { FoldedStack } from '../../../src/profile/model.js';
 import { byId, elements, parseXml, textOf, type XmlElement } from './xml-parser.js';
+import { rng } from '../../helpers/rng.js';
+export { rng } from '../../helpers/rng.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random stacks over a small alphabet (so prefixes are shared), some kernel/JIT frames. */
 export function randomStacks(seed: number, n: number, maxDepth = 12, alphabet = 8): FoldedStack[] {
