@@ -20,14 +20,12 @@ function hasCap(caps: bigint, bit: number): boolean {
   return (caps & (1n << BigInt(bit))) !== 0n;
 }
 
-/** Root or CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN on kernels before 5.8). */
-export function checkPrivileges(): void {
-  const caps = effectiveCaps();
-  if (process.getuid?.() === 0 && hasCap(caps, CAP_SYS_ADMIN)) return;
+/** CAP_SYS_ADMIN (root), or CAP_BPF + CAP_PERFMON (5.8+); the caps default to this process's. */
+export function checkPrivileges(caps: bigint = effectiveCaps()): void {
   if (hasCap(caps, CAP_SYS_ADMIN)) return;
   if (hasCap(caps, CAP_BPF) && hasCap(caps, CAP_PERFMON)) return;
   const missing = [!hasCap(caps, CAP_BPF) && 'CAP_BPF', !hasCap(caps, CAP_PERFMON) && 'CAP_PERFMON'].filter(Boolean).join(' and ');
-  throw new HuatuoError(`huatuo needs root to load BPF programs (missing ${missing}): run it with sudo`, ExitCode.Privileges);
+  throw new HuatuoError(`needs root to load BPF programs (missing ${missing}): run it with sudo`, ExitCode.Privileges);
 }
 
 export function checkBtf(): void {
