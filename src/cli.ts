@@ -55,6 +55,12 @@ export async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
+// A closed pipe (`huatuo … --json | head -1`) ends the run quietly, as for any Unix filter.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') return fail(e);
+  closeAll();
+  process.exit(ExitCode.Ok);
+});
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 

@@ -1,7 +1,7 @@
 // The capture file every tool writes with --output and `huatuo report` reads back:
 // one versioned JSON envelope (docs/capture-format.md). Written atomically (temp file in
 // the same directory, fsync, rename) with mode 0600, since captures may hold command lines.
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync, chmodSync } from 'node:fs';
+import { openSync, writeFileSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync, chmodSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { hostname, release } from 'node:os';
 import { HuatuoError, ExitCode } from '../errors.js';
@@ -46,8 +46,8 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   let fd = -1;
   try {
     fd = openSync(tmp, 'wx', 0o600);
-    if (typeof text === 'string') writeSync(fd, text);
-    else writeSync(fd, text);
+    // writeFileSync on an fd loops until every byte is written (a bare writeSync may not).
+    writeFileSync(fd, text);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;

@@ -10,8 +10,14 @@ export interface TickPlan {
   count?: number;
 }
 
+export interface Stopper {
+  signal: AbortSignal;
+  stop(): void;
+  dispose(): void;
+}
+
 /** An AbortSignal raised by the first SIGINT/SIGTERM/SIGHUP; a second one exits at once (after detaching). */
-export function stopOnSignals(): { signal: AbortSignal; stop(): void; dispose(): void } {
+export function stopOnSignals(): Stopper {
   const ac = new AbortController();
   const handler = (sig: NodeJS.Signals) => {
     if (ac.signal.aborted) {

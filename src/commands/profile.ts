@@ -69,6 +69,8 @@ export function profileCommand(): Command {
     const filter = taskFilterFrom(flags, cgroups);
     preflight();
     const started = new Date();
+    // Before start-up: Ctrl-C while loading, sampling or writing the files is a normal end.
+    const stop = stopOnSignals();
     const session = ProfileSession.start({
       filter,
       cgroupHier: cgroups.mount,
@@ -82,7 +84,6 @@ export function profileCommand(): Command {
     });
     const labels = cgroups.mount ? { resolver: cgroups.resolver(), hier: cgroups.mount.hier } : undefined;
     const collector = new ProfileCollector(session, labels, flags.hostRoot);
-    const stop = stopOnSignals();
     const mode = outputMode(flags);
     let snap!: ProfileSnapshot;
     try {
@@ -93,13 +94,13 @@ export function profileCommand(): Command {
       }
       await runTicks({ intervalS: 1, durationS: flags.duration }, stop.signal, () => {
         if (live) live.update(collector.snapshot());
+        else session.refreshFilter(); // pods gain containers mid-run
       });
       snap = collector.snapshot();
       await live?.finish();
     } finally {
       collector.close();
       session.close();
-      stop.dispose();
     }
     const elapsedS = (Date.now() - started.getTime()) / 1000;
     const stacks = foldSamples(snap.samples, flags.groupBy, !!flags.perPid);
@@ -131,6 +132,7 @@ export function profileCommand(): Command {
     }
     if (mode === 'json') writeNdjson(summary);
     else printProfileSummary(summary);
+    stop.dispose();
   });
   return cmd;
 }

@@ -6,6 +6,7 @@ import { preflight } from '../bpf-loader/preflight.js';
 import { SchedlatSession, SCHEDLAT_BY, SCHEDLAT_METHODS, type SchedlatBy, type SchedlatMethod } from '../tools/schedlat.js';
 import { schedlatFields, schedlatEventFields } from '../output/schedlat-fields.js';
 import { runLatencyTool } from './latency-run.js';
+import { stopOnSignals } from '../collector/ticks.js';
 import { setVerbose } from '../log.js';
 import { HIER_NAMES } from '../containers/cgroup.js';
 
@@ -45,9 +46,11 @@ export function schedlatCommand(): Command {
     const cgroups = cgroupContextFrom(flags);
     const filter = taskFilterFrom(flags, cgroups);
     preflight();
+    const stop = stopOnSignals();
     const session = SchedlatSession.start({ by: flags.by, filter, cgroups, thresholdNs, method: flags.method, maxEventsPerSec: flags.maxEvents });
     await runLatencyTool({
       session,
+      stop,
       plan: tickPlanFrom(flags, interval, count),
       mode: outputMode(flags),
       capturePath: flags.output,

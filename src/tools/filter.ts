@@ -42,6 +42,7 @@ export function fillCgroupFilter(obj: BpfObject, f: TaskFilter, ids = f.cgroups?
 /** Add the cgroups a pod selection gained since the last call (new containers, restarts). */
 export class CgroupFilterRefresher {
   private known: Set<number>;
+  private warned = false;
 
   constructor(private readonly obj: BpfObject, private readonly f: TaskFilter) {
     this.known = new Set(f.cgroups?.ids ?? []);
@@ -56,12 +57,14 @@ export class CgroupFilterRefresher {
       return; // every container of the selection is gone for now: keep what we have
     }
     const added = now.filter((id) => !this.known.has(id));
-    if (!added.length) return;
-    try {
-      fillCgroupFilter(this.obj, this.f, added);
-    } catch (e) {
-      logWarn(`cannot add ${added.length} new cgroup(s) to the filter: ${(e as Error).message}`);
+    for (const id of added) {
+      try {
+        fillCgroupFilter(this.obj, this.f, [id]);
+        this.known.add(id); // only what was written: a failed one is tried again next time
+      } catch (e) {
+        if (!this.warned) logWarn(`cannot add cgroup ${id} to the filter: ${(e as Error).message}`);
+        this.warned = true;
+      }
     }
-    for (const id of added) this.known.add(id);
   }
 }

@@ -229,9 +229,14 @@ export class ProfileSession {
     }
   }
 
+  /** Add cgroups a pod selection gained since the last call (read() does it too). */
+  refreshFilter(): void {
+    this.filterRefresher?.refresh();
+  }
+
   /** Everything counted since start: cumulative, cheap enough to call every second. */
   read(): ProfileRead {
-    this.filterRefresher?.refresh();
+    this.refreshFilter();
     const cache = new Map<number, bigint[]>(); // stack id → addresses, within this read
     const lookup = (id: number): bigint[] => {
       let a = cache.get(id);
