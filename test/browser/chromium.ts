@@ -1,11 +1,12 @@
 // Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by
 // playwright-core (no downloaded browsers). Without Chromium the tests skip with the reason
 // printed, except under CI=true, where a skip is a failure (the describeBpf rule).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { describeUnless } from '../helpers/env.js';
+import { packagePath } from '../../src/paths.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -86,4 +87,14 @@ export async function launchChromium(): Promise<Chromium> {
       }
     },
   };
+}
+
+/**
+ * Where a screenshot goes: docs/img/<name> when HUATUO_UPDATE_SCREENSHOTS=1 (to refresh the
+ * pictures in the docs), else a temporary directory, so a test run leaves the tree as it was.
+ */
+export function screenshotPath(name: string): string {
+  const dir = process.env.HUATUO_UPDATE_SCREENSHOTS === '1' ? packagePath('docs', 'img') : mkdtempSync(join(tmpdir(), 'huatuo-shot-'));
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }

@@ -1,6 +1,6 @@
 // `profile --html` in a real browser: the page works from file:// with no network, draws the
 // frames it was given, colours kernel frames apart, and its search, zoom and reset work.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HuatuoError } from '../../src/errors.js';
 import { flameTree, renderHtml } from '../../src/flamegraph/html.js';
 import { packagePath } from '../../src/paths.js';
-import { describeBrowser, launchChromium, type Chromium, type WatchedPage } from './chromium.js';
+import { describeBrowser, launchChromium, type Chromium, type WatchedPage, screenshotPath } from './chromium.js';
 import { EVIL, STACKS, TOTAL, bare, matchedPercent } from './stacks.js';
 
 const BUNDLE = packagePath('build', 'flamegraph', 'd3-flamegraph.js');
@@ -130,11 +130,10 @@ describeBrowser(
       expect(w.errors).toEqual([]);
     });
 
-    it('is pictured in docs/img/flamegraph-html.png', async () => {
+    it('is pictured (docs/img/flamegraph-html.png with HUATUO_UPDATE_SCREENSHOTS=1)', async () => {
       await w.page.fill('#search', '^tcp_');
-      mkdirSync(packagePath('docs', 'img'), { recursive: true });
       const bottom = await w.page.evaluate(() => document.getElementById('details')!.getBoundingClientRect().bottom);
-      await w.page.screenshot({ path: packagePath('docs', 'img', 'flamegraph-html.png'), clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 } });
+      await w.page.screenshot({ path: screenshotPath('flamegraph-html.png'), clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 } });
       await w.page.click('#clear');
       expect(w.requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
       expect(w.errors).toEqual([]);

@@ -1,14 +1,13 @@
 // The interactive SVG flame graph in a real browser, through the ids documented at the top
 // of src/flamegraph/svg.ts: hover details, click to zoom, Reset Zoom, regex search with the
 // matched share counted once per sample.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PAD, renderSvg } from '../../src/flamegraph/svg.js';
-import { packagePath } from '../../src/paths.js';
-import { describeBrowser, launchChromium, type Chromium, type WatchedPage } from './chromium.js';
+import { describeBrowser, launchChromium, type Chromium, type WatchedPage, screenshotPath } from './chromium.js';
 import { STACKS, TOTAL, matchedPercent } from './stacks.js';
 
 const WIDTH = 1200;
@@ -110,15 +109,14 @@ describeBrowser('flame graph SVG', () => {
     expect(w.errors).toEqual([]);
   });
 
-  it('is pictured in docs/img/flamegraph-svg.png', async () => {
+  it('is pictured (docs/img/flamegraph-svg.png with HUATUO_UPDATE_SCREENSHOTS=1)', async () => {
     await w.page.click('#search'); // Reset Search
     w.page.once('dialog', (d) => void d.accept('^tcp_'));
     await w.page.click('#search');
     await expect.poll(() => w.page.textContent('#matched')).toBe(`Matched: ${matchedPercent(/^tcp_/).toFixed(2)}%`);
     await g('heap_getnext').hover();
     const box = (await w.page.locator('svg').first().boundingBox())!;
-    mkdirSync(packagePath('docs', 'img'), { recursive: true });
-    await w.page.screenshot({ path: packagePath('docs', 'img', 'flamegraph-svg.png'), clip: box });
+    await w.page.screenshot({ path: screenshotPath('flamegraph-svg.png'), clip: box });
     expect(w.requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
     expect(w.errors).toEqual([]);
   });
