@@ -82,10 +82,12 @@ export function profileCommand(): Command {
       includeIdle: !!flags.includeIdle,
       stackStorageSize: flags.stackStorageSize,
     });
+    const sampling = Date.now(); // the profile's duration counts from here, not from start-up
     const labels = cgroups.mount ? { resolver: cgroups.resolver(), hier: cgroups.mount.hier } : undefined;
     const collector = new ProfileCollector(session, labels, flags.hostRoot);
     const mode = outputMode(flags);
     let snap!: ProfileSnapshot;
+    let sampledUntil = Date.now();
     try {
       let live: { update(s: ProfileSnapshot): void; finish(): Promise<void> } | undefined;
       if (mode === 'live') {
@@ -96,13 +98,14 @@ export function profileCommand(): Command {
         if (live) live.update(collector.snapshot());
         else session.refreshFilter(); // pods gain containers mid-run
       });
-      snap = collector.snapshot();
+      sampledUntil = Date.now();
+      snap = collector.finish();
       await live?.finish();
     } finally {
       collector.close();
       session.close();
     }
-    const elapsedS = (Date.now() - started.getTime()) / 1000;
+    const elapsedS = (sampledUntil - sampling) / 1000;
     const stacks = foldSamples(snap.samples, flags.groupBy, !!flags.perPid);
     const periodNs = flags.period ?? 1e9 / (flags.frequency ?? 99);
     const who = flags.pod ? `pod ${flags.namespace ? `${flags.namespace}/` : ''}${flags.pod}`

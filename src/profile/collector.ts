@@ -56,7 +56,19 @@ export class ProfileCollector {
   /** Everything sampled since start, symbolized. */
   snapshot(): ProfileSnapshot {
     this.snapshotNewPids();
-    const { stacks, errors, totalSamples } = this.session.read();
+    return this.symbolize(this.session.read());
+  }
+
+  /** The last snapshot: sampling stops (the session is closed) before symbolizing, so the
+   * profile covers the requested time and not the time spent symbolizing. */
+  finish(): ProfileSnapshot {
+    this.snapshotNewPids();
+    const read = this.session.read();
+    this.session.close();
+    return this.symbolize(read);
+  }
+
+  private symbolize({ stacks, errors, totalSamples }: ReturnType<ProfileSession['read']>): ProfileSnapshot {
     const broken = new BrokenStacks();
     const samples = stacks.map((raw): ProfileSample => {
       const frames = this.symbolizer.symbolize(raw);
