@@ -35,23 +35,24 @@ function fail(err: unknown): void {
   exit(ExitCode.Runtime);
 }
 
+/** Usage errors: one line on stderr, prefixed with the command (exit 2 via exitOverride). */
+function oneLineErrors(prefix: string) {
+  return {
+    writeErr: (s: string) => process.stderr.write(s.startsWith('error:') ? `${prefix}: ${s}` : s),
+    outputError: (s: string, write: (s: string) => void) => write(s.split('\n').filter(Boolean)[0] + '\n'),
+  };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('huatuo')
     .description('one-shot, pod-aware kernel diagnostics (BPF)')
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
-    .configureOutput({
-      // Usage errors: one line on stderr, exit 2.
-      writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `huatuo: ${s}` : s),
-      outputError: (s, write) => write(s.split('\n').filter(Boolean)[0] + '\n'),
-    });
+    .configureOutput(oneLineErrors('huatuo'));
   for (const t of TOOLS) program.addCommand(await t.command());
-  // Subcommands inherit exitOverride and output settings.
+  // Subcommands inherit neither exitOverride nor the output settings.
   program.exitOverride();
-  for (const c of program.commands) c.exitOverride().configureOutput({
-    writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `huatuo ${c.name()}: ${s}` : s),
-    outputError: (s, write) => write(s.split('\n').filter(Boolean)[0] + '\n'),
-  });
+  for (const c of program.commands) c.exitOverride().configureOutput(oneLineErrors(`huatuo ${c.name()}`));
   await program.parseAsync(argv);
 }
 

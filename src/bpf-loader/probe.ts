@@ -11,11 +11,6 @@ export function hasTpBtf(tracepoint: string): boolean {
   }
 }
 
-/** Whether a raw tracepoint of this name exists (its event is listed in BTF as well). */
-export function hasRawTracepoint(tracepoint: string): boolean {
-  return hasTpBtf(tracepoint);
-}
-
 export function kernelHasField(struct: string, field: string): boolean {
   try {
     return native().kernelHasField(struct, field);

@@ -2,12 +2,13 @@
 // events from a ring buffer) into snapshots: one per interval and a final summary.
 // Knows nothing about views; sinks take the snapshots.
 import { IntervalHistograms } from '../histogram/bpf-hist.js';
-import { merge, type Histogram } from '../histogram/loglinear.js';
+import type { Histogram } from '../histogram/loglinear.js';
 import { OverheadMeter, type Overhead } from '../bpf-loader/overhead.js';
 import type { BpfObject } from '../bpf-loader/object.js';
 
 export interface LatencySource<R extends { key: string; hist: Histogram }, E> {
   readonly obj: BpfObject;
+  /** Cumulative histograms, one row per key (merge rows that share one: mergeRowsByKey). */
   readHistograms(): R[];
   takeEvents(): E[];
   lost(): { ringbuf_full: number; rate_limited: number };
@@ -81,13 +82,7 @@ export class LatencyCollector<R extends { key: string; hist: Histogram }, E> {
   /** Everything since start: call after the last interval(). */
   summary(): LatencySnapshot<R, E> & { events_dropped_from_summary: number } {
     const now = process.hrtime.bigint();
-    // Rows with the same key (e.g. a comm seen under two cgroups) are merged.
-    const byKey = new Map<string, R>();
-    for (const r of this.lastRows) {
-      const prev = byKey.get(r.key);
-      byKey.set(r.key, prev ? { ...prev, hist: merge(prev.hist, r.hist) } : r);
-    }
-    const rows = [...byKey.values()];
+    const rows = this.lastRows;
     const total = this.elapsed(now, this.started);
     return {
       kind: 'summary',

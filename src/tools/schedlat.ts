@@ -2,7 +2,6 @@
 // run-queue latency histograms and slow events. No CLI and no views here.
 import { BpfObject } from '../bpf-loader/object.js';
 import { hasTpBtf, kernelHasField, schedInfoLive } from '../bpf-loader/probe.js';
-import { native } from '../bpf-loader/native.js';
 import { histOffsets, mergeRowsByKey, sumPerCpuHist, type HistOffsets } from '../histogram/bpf-hist.js';
 import type { Histogram } from '../histogram/loglinear.js';
 import { CgroupHier, CgroupNames, type CgroupMount } from '../containers/cgroup.js';
@@ -185,11 +184,6 @@ export class SchedlatSession {
   lost(): { ringbuf_full: number; rate_limited: number } {
     const [full, limited] = this.obj.perCpuCounters('counters', 2);
     return { ringbuf_full: full, rate_limited: limited };
-  }
-
-  /** Number of CPUs libbpf sizes per-CPU values for (for tests and docs). */
-  static possibleCpus(): number {
-    return native().numPossibleCpus();
   }
 
   close(): void {
