@@ -161,11 +161,14 @@ static __always_inline bool task_filtered_out(bool btf, struct task_struct *t)
 	return false;
 }
 
-/* Indexes of the per-CPU `counters` array, read by src/bpf-loader/counters.ts. */
+/* Indexes of the per-CPU `counters` array (BpfObject.perCpuCounters reads it). The first
+ * ones are every tool's; a tool's own counters start at COUNTER_TOOL_BASE.
+ */
 #define COUNTER_RINGBUF_FULL 0 /* an event over the threshold found the ring buffer full */
 #define COUNTER_RATE_LIMITED 1 /* an event over the threshold was over the rate limit */
 #define COUNTER_EMITTED 2      /* events sent to user space */
-#define COUNTER_MAX 4
+#define COUNTER_TOOL_BASE 4
+#define COUNTER_MAX 16
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -48,22 +48,10 @@ struct {
 	__type(value, __u8);
 } pids SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PROFILE_ERR_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stack_errors SEC(".maps");
+/* Failures are counted in common.h's per-CPU `counters`, at the PROFILE_ERR_* indexes. */
+_Static_assert(PROFILE_ERR_MAX <= COUNTER_MAX, "PROFILE_ERR_* must fit in counters");
 
-static __always_inline void error_inc(__u32 which)
-{
-	__u64 *c = bpf_map_lookup_elem(&stack_errors, &which);
-
-	if (c)
-		(*c)++; /* per-CPU value, and a perf event does not nest on its CPU */
-}
-
-/* A stack id, counting every failure by cause; base is the KERN or USER group. */
+/* A stack id, counting every failure by cause; base is the first index of the KERN or USER group. */
 static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, __u64 flags, __u32 base)
 {
 	long id = bpf_get_stackid(ctx, &stacks, flags);
@@ -71,13 +59,13 @@ static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, __u64 fla
 	if (id >= 0)
 		return id;
 	if (id == -EEXIST)
-		error_inc(base + PROFILE_ERR_KERN_COLLISION);
+		counter_inc(base + PROFILE_ERR_KERN_COLLISION - PROFILE_ERR_KERN_COLLISION);
 	else if (id == -EFAULT)
-		error_inc(base + PROFILE_ERR_KERN_MISSING);
+		counter_inc(base + PROFILE_ERR_KERN_MISSING - PROFILE_ERR_KERN_COLLISION);
 	else if (id == -ENOMEM)
-		error_inc(base + PROFILE_ERR_KERN_MAP_FULL);
+		counter_inc(base + PROFILE_ERR_KERN_MAP_FULL - PROFILE_ERR_KERN_COLLISION);
 	else
-		error_inc(base + PROFILE_ERR_KERN_OTHER);
+		counter_inc(base + PROFILE_ERR_KERN_OTHER - PROFILE_ERR_KERN_COLLISION);
 	return id;
 }
 
@@ -117,12 +105,12 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 	if (err) { /* -E2BIG: full; -EBUSY, rarely: the bucket is locked under this NMI */
-		error_inc(PROFILE_ERR_COUNTS_FULL);
+		counter_inc(PROFILE_ERR_COUNTS_FULL);
 		return 0;
 	}
 	/* A new row: the only way a new process shows up, so `pids` is touched only here. */
 	err = bpf_map_update_elem(&pids, &key.tgid, &seen, BPF_NOEXIST);
 	if (err && err != -EEXIST)
-		error_inc(PROFILE_ERR_PIDS_FULL);
+		counter_inc(PROFILE_ERR_PIDS_FULL);
 	return 0;
 }

@@ -22,17 +22,20 @@ struct profile_key {
 	char comm[16];
 };
 
-/* Indexes of the per-CPU `stack_errors` array: samples that lost something, by cause. */
-#define PROFILE_ERR_KERN_COLLISION 0 /* -EEXIST: another stack holds the hash bucket */
-#define PROFILE_ERR_KERN_MISSING 1   /* -EFAULT: no stack (kernel: sample in user mode) */
-#define PROFILE_ERR_KERN_MAP_FULL 2  /* -ENOMEM: `stacks` is full (--stack-storage-size) */
-#define PROFILE_ERR_KERN_OTHER 3
-#define PROFILE_ERR_USER_COLLISION 4
-#define PROFILE_ERR_USER_MISSING 5   /* kernel threads, and tasks that cannot be unwound */
-#define PROFILE_ERR_USER_MAP_FULL 6
-#define PROFILE_ERR_USER_OTHER 7
-#define PROFILE_ERR_COUNTS_FULL 8    /* the sample was not counted: `counts` is full (or busy) */
-#define PROFILE_ERR_PIDS_FULL 9      /* a new process was not recorded in `pids` */
-#define PROFILE_ERR_MAX 10
+/* Indexes in common.h's per-CPU `counters` array (after its generic ones, from
+ * COUNTER_TOOL_BASE 4): samples that lost something, by cause. Plain numbers, so that
+ * test/integration/profile-sampler.test.ts can compare them with src/tools/profile.ts.
+ */
+#define PROFILE_ERR_KERN_COLLISION 4 /* -EEXIST: another stack holds the hash bucket */
+#define PROFILE_ERR_KERN_MISSING 5   /* -EFAULT: no stack (kernel: sample in user mode) */
+#define PROFILE_ERR_KERN_MAP_FULL 6  /* -ENOMEM: `stacks` is full (--stack-storage-size) */
+#define PROFILE_ERR_KERN_OTHER 7
+#define PROFILE_ERR_USER_COLLISION 8
+#define PROFILE_ERR_USER_MISSING 9   /* kernel threads, and tasks that cannot be unwound */
+#define PROFILE_ERR_USER_MAP_FULL 10
+#define PROFILE_ERR_USER_OTHER 11
+#define PROFILE_ERR_COUNTS_FULL 12   /* the sample was not counted: `counts` is full (or busy) */
+#define PROFILE_ERR_PIDS_FULL 13     /* a new process was not recorded in `pids` */
+#define PROFILE_ERR_MAX 14
 
 #endif

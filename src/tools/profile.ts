@@ -68,11 +68,11 @@ export interface ProfileRead {
   totalSamples: number;
 }
 
-/** Indexes of the `stack_errors` array: PROFILE_ERR_* of bpf/profile.h (macros are not in the BTF; a test compares). */
+/** Indexes in the `counters` array: PROFILE_ERR_* of bpf/profile.h (macros are not in the BTF; a test compares). */
 export const PROFILE_ERR = {
-  KERN_COLLISION: 0, KERN_MISSING: 1, KERN_MAP_FULL: 2, KERN_OTHER: 3,
-  USER_COLLISION: 4, USER_MISSING: 5, USER_MAP_FULL: 6, USER_OTHER: 7,
-  COUNTS_FULL: 8, PIDS_FULL: 9, MAX: 10,
+  KERN_COLLISION: 4, KERN_MISSING: 5, KERN_MAP_FULL: 6, KERN_OTHER: 7,
+  USER_COLLISION: 8, USER_MISSING: 9, USER_MAP_FULL: 10, USER_OTHER: 11,
+  COUNTS_FULL: 12, PIDS_FULL: 13, MAX: 14,
 } as const;
 /** PROFILE_STACK_SKIPPED: the stack id of a stack not taken (-U, -K). */
 export const PROFILE_STACK_SKIPPED = -1;
@@ -273,7 +273,7 @@ export class ProfileSession {
   /** Samples that lost a stack or were not counted, since start. */
   errors(): StackErrors {
     const E = PROFILE_ERR;
-    const c = this.obj.perCpuCounters('stack_errors', E.MAX);
+    const c = this.obj.perCpuCounters('counters', E.MAX);
     return {
       kernel: { collision: c[E.KERN_COLLISION], missing: c[E.KERN_MISSING], map_full: c[E.KERN_MAP_FULL], other: c[E.KERN_OTHER] },
       user: { collision: c[E.USER_COLLISION], missing: c[E.USER_MISSING], map_full: c[E.USER_MAP_FULL], other: c[E.USER_OTHER] },
