@@ -1,8 +1,8 @@
 // The capture file every tool writes with --output and `huatuo report` reads back:
-// one versioned JSON envelope (docs/capture-format.md). Written atomically (temp file in
-// the same directory, fsync, rename) with mode 0600, since captures may hold command lines.
-import { openSync, writeFileSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync, chmodSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+// one versioned JSON envelope (docs/capture-format.md). Written by output/files.ts:
+// atomically, mode 0600, since captures may hold command lines.
+import { readFileSync } from 'node:fs';
+import { writeOutput } from '../output/files.js';
 import { hostname, release } from 'node:os';
 import { HuatuoError, ExitCode } from '../errors.js';
 import type { Overhead } from '../bpf-loader/overhead.js';
@@ -40,28 +40,9 @@ export function makeCapture<D>(tool: string, started: Date, overhead: Overhead |
   };
 }
 
-/** Write a file atomically with mode 0600. */
-export function writeFileAtomic(path: string, text: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  let fd = -1;
-  try {
-    fd = openSync(tmp, 'wx', 0o600);
-    // writeFileSync on an fd loops until every byte is written (a bare writeSync may not).
-    writeFileSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd >= 0) closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* never created */ }
-    throw new HuatuoError(`cannot write ${path}: ${(e as Error).message}`, ExitCode.Runtime);
-  }
-}
-
+/** Write the capture (mode 0600, atomically; see output/files.ts for the rules). */
 export function writeCapture(path: string, capture: Capture): void {
-  writeFileAtomic(path, JSON.stringify(capture) + '\n');
+  writeOutput({ flag: '-o', path, kind: 'capture' }, JSON.stringify(capture) + '\n');
 }
 
 export function readCapture(path: string): Capture {

@@ -4,7 +4,8 @@
 // latency captures (schedlat, …) print their summary table again.
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { readCapture, writeFileAtomic, CAPTURE_FORMAT, type Capture } from '../capture/capture.js';
+import { readCapture, CAPTURE_FORMAT, type Capture } from '../capture/capture.js';
+import { writeOutput } from '../output/files.js';
 import { parseFolded, renderDiffSvg } from '../flamegraph/index.js';
 import { foldSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
 import { writeFlameOutputs, type FlameOutputs } from '../profile/outputs.js';
@@ -16,6 +17,7 @@ import { writeNdjson } from '../output/ndjson.js';
 import type { StackErrors } from '../tools/profile.js';
 import type { BrokenStackReport } from '../symbolize/index.js';
 import { reprintLatencyCapture } from '../output/latency-report.js';
+import { results } from '../output/results.js';
 
 interface ReportFlags extends FlameOutputs {
   diff?: boolean;
@@ -87,11 +89,11 @@ export function reportCommand(): Command {
       if (!flags.svg) throw usageError('--diff draws an SVG: give --svg FILE');
       const [before, after] = inputs.map((p) => load(p, flags));
       if (!before.stacks || !after.stacks) throw usageError('--diff compares profiles or collapsed stacks');
-      writeFileAtomic(flags.svg, renderDiffSvg(before.stacks, after.stacks, {
+      writeOutput({ flag: '--svg', path: flags.svg, kind: 'export' }, renderDiffSvg(before.stacks, after.stacks, {
         title: flags.title ?? 'huatuo differential flame graph',
         subtitle: `${before.label} → ${after.label}  (red grew, blue shrank)`,
       }));
-      process.stdout.write(`wrote ${flags.svg}\n`);
+      results().write(`wrote ${flags.svg}\n`);
       return;
     }
     if (inputs.length !== 1) throw usageError('report takes one input (two with --diff)');

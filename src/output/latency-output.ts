@@ -7,6 +7,7 @@ import { writeNdjson } from './ndjson.js';
 import { sparseSlots, type Histogram } from '../histogram/loglinear.js';
 import type { LatencySnapshot } from '../collector/latency-collector.js';
 import { formatDuration } from '../options/units.js';
+import { results } from './results.js';
 
 export interface LatencyOutputSpec<R extends { key: string; hist: Histogram }, E> {
   tool: string;
@@ -79,7 +80,7 @@ export function plainSink<R extends { key: string; hist: Histogram }, E>(spec: L
     if (s.events.length) {
       out.push('', `slow events (${s.events.length}):`, plainTable(spec.eventFields, s.events.slice(-20), spec.unit));
     }
-    process.stdout.write(out.join('\n') + '\n\n');
+    results().write(out.join('\n') + '\n\n');
   };
   return {
     interval: (s) => print(s, `${spec.tool}`),

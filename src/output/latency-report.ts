@@ -10,6 +10,7 @@ import { plainSink } from './latency-output.js';
 import { writeNdjson } from './ndjson.js';
 import { schedlatFields, schedlatEventFields } from './schedlat-fields.js';
 import type { SchedlatBy } from '../tools/schedlat.js';
+import { results } from './results.js';
 
 type Row = { key: string; hist: Histogram } & Record<string, unknown>;
 
@@ -45,6 +46,6 @@ export function reprintLatencyCapture(c: Capture, json: boolean): void {
     key: String(i),
     hist: fromSparse(r.hist, r.count, r.avg_ns * r.count, r.max_ns),
   }));
-  process.stdout.write(`${c.tool} capture from ${c.host} (${c.kernel}), ${c.started} → ${c.ended}: huatuo ${c.args.join(' ')}\n`);
+  results().write(`${c.tool} capture from ${c.host} (${c.kernel}), ${c.started} → ${c.ended}: huatuo ${c.args.join(' ')}\n`);
   void plainSink({ tool: c.tool, meta: {}, fields, eventFields, unit: 'us', sortBy: 'p99' }).summary({ ...rec, rows, kind: 'summary' });
 }

@@ -1,4 +1,6 @@
-// --json: one JSON object per line on stdout.
+// --json: one JSON object per line on stdout (or stderr when stdout carries an output file).
+import { results } from './results.js';
+
 export function writeNdjson(record: unknown): void {
-  process.stdout.write(JSON.stringify(record) + '\n');
+  results().write(JSON.stringify(record) + '\n');
 }

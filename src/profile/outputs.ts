@@ -1,6 +1,6 @@
 // Writing a profile's files: --svg, --html, --folded, --speedscope, --pprof. Shared by
 // `huatuo profile` and `huatuo report`, so a capture re-renders exactly like the live run.
-import { writeFileAtomic } from '../capture/capture.js';
+import { writeOutputs, type OutputTarget } from '../output/files.js';
 import type { FoldedStack } from './model.js';
 import { renderSvg, toFolded, toSpeedscope, toPprof } from '../flamegraph/index.js';
 import { renderHtml } from '../flamegraph/html.js';
@@ -22,28 +22,21 @@ export interface RenderInfo {
   periodNs: number;
 }
 
-/** Write every requested file; returns the paths written. */
+/** The files asked for, as output targets (checked with checkOutputs before the run). */
+export function flameTargets(out: FlameOutputs): OutputTarget[] {
+  return FLAME_FLAGS.filter((k) => out[k] !== undefined).map((k) => ({ flag: `--${k}`, path: out[k]!, kind: 'export' as const }));
+}
+
+const FLAME_FLAGS = ['folded', 'svg', 'html', 'speedscope', 'pprof'] as const;
+
+/** Write every requested file (each is tried even if another fails); returns the paths written. */
 export function writeFlameOutputs(stacks: FoldedStack[], out: FlameOutputs, info: RenderInfo): string[] {
-  const written: string[] = [];
-  if (out.folded) {
-    writeFileAtomic(out.folded, toFolded(stacks));
-    written.push(out.folded);
-  }
-  if (out.svg) {
-    writeFileAtomic(out.svg, renderSvg(stacks, { title: info.title, subtitle: info.subtitle, inverted: info.inverted, minWidth: info.minWidth }));
-    written.push(out.svg);
-  }
-  if (out.html) {
-    writeFileAtomic(out.html, renderHtml(stacks, { title: info.title, subtitle: info.subtitle }));
-    written.push(out.html);
-  }
-  if (out.speedscope) {
-    writeFileAtomic(out.speedscope, JSON.stringify(toSpeedscope(stacks, { name: info.title })));
-    written.push(out.speedscope);
-  }
-  if (out.pprof) {
-    writeFileAtomic(out.pprof, toPprof(stacks, { periodNs: info.periodNs }));
-    written.push(out.pprof);
-  }
-  return written;
+  const render: Record<(typeof FLAME_FLAGS)[number], () => string | Uint8Array> = {
+    folded: () => toFolded(stacks),
+    svg: () => renderSvg(stacks, { title: info.title, subtitle: info.subtitle, inverted: info.inverted, minWidth: info.minWidth }),
+    html: () => renderHtml(stacks, { title: info.title, subtitle: info.subtitle }),
+    speedscope: () => JSON.stringify(toSpeedscope(stacks, { name: info.title })),
+    pprof: () => toPprof(stacks, { periodNs: info.periodNs }),
+  };
+  return writeOutputs(flameTargets(out).map((target) => ({ target, data: render[target.flag.slice(2) as keyof typeof render] })));
 }

@@ -7,6 +7,7 @@ import { topFunctions } from './top.js';
 import { plainTable } from '../output/plain.js';
 import { textField } from '../output/latency-fields.js';
 import { formatDuration } from '../options/units.js';
+import { results } from '../output/results.js';
 
 export interface ProfileSummary {
   type: 'summary';
@@ -61,5 +62,5 @@ export function printProfileSummary(s: ProfileSummary): void {
     if (lost) out.push(`stack storage: ${lost} samples lost a stack (collisions or full maps): raise --stack-storage-size`);
   }
   for (const f of s.files) out.push(`wrote ${f}`);
-  process.stdout.write(out.join('\n') + '\n');
+  results().write(out.join('\n') + '\n');
 }
