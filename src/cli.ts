@@ -35,12 +35,32 @@ function fail(err: unknown): void {
   exit(ExitCode.Runtime);
 }
 
-/** Usage errors: one line on stderr, prefixed with the command (exit 2 via exitOverride). */
+/**
+ * Usage errors: one line on stderr, prefixed with the command (exit 2 via exitOverride).
+ * commander puts "(Did you mean schedlat?)" on a line of its own: keep it on the one line.
+ */
 function oneLineErrors(prefix: string) {
   return {
     writeErr: (s: string) => process.stderr.write(s.startsWith('error:') ? `${prefix}: ${s}` : s),
-    outputError: (s: string, write: (s: string) => void) => write(s.split('\n').filter(Boolean)[0] + '\n'),
+    outputError: (s: string, write: (s: string) => void) => write(s.split('\n').map((l) => l.trim()).filter(Boolean).join(' ') + '\n'),
   };
+}
+
+/**
+ * A single-value option given twice (`--pid 1 --pid 2`) is refused rather than silently
+ * taking the last one. Options that take lists say so by being variadic.
+ */
+function refuseRepeats(cmd: Command): void {
+  for (const opt of cmd.options) {
+    if (!(opt.required || opt.optional) || opt.variadic) continue;
+    const parse = opt.parseArg;
+    let seen = false;
+    opt.parseArg = <T>(value: string, previous: T): T => {
+      if (seen) throw new InvalidArgumentError(`${opt.long ?? opt.short} was given more than once: give it once`);
+      seen = true;
+      return parse ? parse(value, previous) : (value as T);
+    };
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -52,7 +72,10 @@ export async function main(argv: string[]): Promise<void> {
   for (const t of TOOLS) program.addCommand(await t.command());
   // Subcommands inherit neither exitOverride nor the output settings.
   program.exitOverride();
-  for (const c of program.commands) c.exitOverride().configureOutput(oneLineErrors(`huatuo ${c.name()}`));
+  for (const c of program.commands) {
+    c.exitOverride().configureOutput(oneLineErrors(`huatuo ${c.name()}`));
+    refuseRepeats(c);
+  }
   await program.parseAsync(argv);
 }
 

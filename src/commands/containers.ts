@@ -5,7 +5,8 @@ import { Command, Option } from 'commander';
 import type { Field } from '../output/fields.js';
 import { plainTable } from '../output/plain.js';
 import { writeNdjson } from '../output/ndjson.js';
-import { examples } from '../options/common.js';
+import { results } from '../output/results.js';
+import { cgroupHierarchyOption, checkHostRoot, examples, hostRootOption } from '../options/common.js';
 import { setVerbose, logDebug } from '../log.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import { CgroupHier, HIER_NAMES } from '../containers/cgroup.js';
@@ -21,7 +22,7 @@ interface ContainersFlags {
   container?: string;
   all?: boolean;
   wide?: boolean;
-  hier?: 'v2' | 'cpu' | 'memory';
+  cgroupHierarchy?: 'v2' | 'cpu' | 'memory';
   verbose?: boolean;
 }
 
@@ -75,19 +76,20 @@ export function containersCommand(): Command {
     .option('--container <glob>', 'only containers with this name')
     .option('-a, --all', 'also list the pods\' sandbox (pause) containers')
     .option('--wide', 'add the CGROUP path column')
-    .addOption(new Option('--hier <h>', 'cgroup hierarchy of the CGROUP columns (default: the one huatuo filters on)').choices(['v2', 'cpu', 'memory']))
-    .option('--host-root <dir>', "where the host's / is mounted, when huatuo runs in a pod (env HUATUO_HOST_ROOT)")
+    .addOption(cgroupHierarchyOption('cgroup hierarchy of the CGROUP columns (default: the one huatuo filters on)'))
+    .addOption(hostRootOption())
     .option('--json', 'NDJSON on stdout: one object per container')
     .option('-v, --verbose', 'what was read, on stderr');
   examples(cmd, [
     ['huatuo containers', 'every container on this node'],
     ['huatuo containers -n shop --pod "checkout-*"', 'the checkout pods in namespace shop'],
-    ['huatuo containers --wide --hier v2', 'with cgroup v2 paths and ids'],
+    ['huatuo containers --wide --cgroup-hierarchy v2', 'with cgroup v2 paths and ids'],
     ['HUATUO_HOST_ROOT=/host huatuo containers', "from a pod with the host's / at /host"],
     ['huatuo containers --json | jq -r ".cgroups[0].id"', 'cgroup ids for scripts'],
   ]);
   cmd.action((flags: ContainersFlags) => {
     setVerbose(!!flags.verbose);
+    checkHostRoot(flags.hostRoot);
     const resolver = new ContainerResolver({ hostRoot: flags.hostRoot });
     if (!resolver.mounts.length) throw new HuatuoError(`no cgroup v2, cpu or memory hierarchy found under ${resolver.hostRoot || '/'}`, ExitCode.Unsupported);
     const sel: PodSelector = { pod: flags.pod, namespace: flags.namespace, container: flags.container };
@@ -104,9 +106,9 @@ export function containersCommand(): Command {
       for (const c of rows) writeNdjson(containerJson(c));
       return;
     }
-    const hier = flags.hier ? HIER_BY_NAME[flags.hier] : resolver.defaultHier();
+    const hier = flags.cgroupHierarchy ? HIER_BY_NAME[flags.cgroupHierarchy] : resolver.defaultHier();
     const fields = containerFields(hier, !!flags.wide);
-    process.stdout.write(plainTable(fields, rows, 'us') + '\n');
+    results().write(plainTable(fields, rows, 'us') + '\n');
     if (!rows.length) logDebug('no containers: check --host-root and $HUATUO_CONTAINERD_STATE');
   });
   return cmd;

@@ -1,7 +1,9 @@
 // huatuo schedlat: flags → SchedlatSession (bpf/schedlat.bpf.c) → LatencyCollector → sinks.
 import { Command, Option } from 'commander';
-import { addFilterOptions, addOutputOptions, addTimingOptions, cgroupContextFrom, examples, outputMode, taskFilterFrom, tickPlanFrom, unitFrom, type CommonOptions } from '../options/common.js';
+import { addFilterOptions, addOutputOptions, addTimingOptions, cgroupContextFrom, checkCaptureOutput, examples, outputMode, taskFilterFrom, tickPlanFrom, unitFrom, type CommonOptions } from '../options/common.js';
 import { parseTimeNs } from '../options/units.js';
+import { checkChoice, intArg } from '../options/values.js';
+import { sortNames } from '../output/fields.js';
 import { preflight } from '../bpf-loader/preflight.js';
 import { SchedlatSession, SCHEDLAT_BY, SCHEDLAT_METHODS, type SchedlatBy, type SchedlatMethod } from '../tools/schedlat.js';
 import { schedlatFields, schedlatEventFields } from '../output/schedlat-fields.js';
@@ -24,9 +26,9 @@ export function schedlatCommand(): Command {
   cmd
     .addOption(new Option('--by <key>', 'one histogram per').choices(SCHEDLAT_BY).default('comm'))
     .option('--threshold <time>', 'report each wait at or over this (e.g. 10ms; a bare number is in the display unit) with the task that held the CPU')
-    .addOption(new Option('--sort <field>', 'sort rows by count|avg|p50|p90|p99|max').default('p99'))
+    .addOption(new Option('--sort <field>', 'sort rows by count|avg|p50|p90|p99|max, or a key column').default('p99'))
     .addOption(new Option('--method <m>', 'how waits are timed: wakeup (as runqlat) or sched-info (cheaper, see docs)').choices(SCHEDLAT_METHODS).default('wakeup'))
-    .addOption(new Option('--max-events <n>', 'slow events per second per CPU, the rest are counted').argParser(Number).default(1000));
+    .addOption(new Option('--max-events <n>', 'slow events per second per CPU, the rest are counted (0: no limit)').argParser(intArg({ min: 0, max: 1_000_000 })).default(1000));
   addTimingOptions(cmd);
   addOutputOptions(cmd);
   examples(cmd, [
@@ -43,8 +45,11 @@ export function schedlatCommand(): Command {
     setVerbose(!!flags.verbose);
     const unit = unitFrom(flags);
     const thresholdNs = flags.threshold ? parseTimeNs(flags.threshold, unit, '--threshold') : 0;
+    const fields = schedlatFields(flags.by);
+    checkChoice('--sort', flags.sort, sortNames(fields));
     const cgroups = cgroupContextFrom(flags);
     const filter = taskFilterFrom(flags, cgroups);
+    checkCaptureOutput(flags);
     preflight();
     const stop = stopOnSignals();
     const session = SchedlatSession.start({ by: flags.by, filter, cgroups, thresholdNs, method: flags.method, maxEventsPerSec: flags.maxEvents });
@@ -57,7 +62,7 @@ export function schedlatCommand(): Command {
       spec: {
         tool: 'schedlat',
         meta: { by: flags.by, method: session.method, attach: session.attachKind, cgroup_hierarchy: session.cgroupMount ? HIER_NAMES[session.cgroupMount.hier] : 'none' },
-        fields: schedlatFields(flags.by),
+        fields,
         eventFields: schedlatEventFields,
         unit,
         sortBy: flags.sort,

@@ -116,14 +116,15 @@ export interface ResolvedCgroup {
 }
 
 /**
- * Resolve --cgroup: an absolute path inside a cgroup mount, or a path relative to the
- * default hierarchy ("/kubepods/pod…" or "system.slice/x.service").
+ * Resolve --cgroup: an absolute path inside any mounted hierarchy (which then is the one
+ * filtered on), or a path relative to a hierarchy's root ("/kubepods/pod…" or
+ * "system.slice/x.service") in `prefer` (--cgroup-hierarchy) or the default one. The
+ * result is a cgroup directory inside its mount: `..` cannot climb out of it.
  */
-export function resolveCgroupPath(arg: string, mounts = cgroupMounts()): ResolvedCgroup {
-  const inMount = (p: string) =>
-    mounts
-      .filter((m) => p === m.root || p.startsWith(m.root.endsWith('/') ? m.root : m.root + '/'))
-      .sort((a, b) => b.root.length - a.root.length)[0];
+export function resolveCgroupPath(arg: string, mounts = cgroupMounts(), prefer?: CgroupMount): ResolvedCgroup {
+  const inside = (p: string, m: CgroupMount) => p === m.root || p.startsWith(m.root.endsWith('/') ? m.root : m.root + '/');
+  const inMount = (p: string) => mounts.filter((m) => inside(p, m)).sort((a, b) => b.root.length - a.root.length)[0];
+  if (arg.trim() === '') throw new HuatuoError('--cgroup: the path is empty', ExitCode.Usage);
   let path = isAbsolute(arg) ? resolve(arg) : '';
   let mount = path ? inMount(path) : undefined;
   const hostRoot = hostRootOf();
@@ -131,14 +132,25 @@ export function resolveCgroupPath(arg: string, mounts = cgroupMounts()): Resolve
     path = hostRoot + path;
     mount = inMount(path);
   }
+  if (mount && prefer && mount.hier !== prefer.hier) {
+    throw new HuatuoError(`--cgroup ${arg} is in the ${HIER_NAMES[mount.hier]} hierarchy, but --cgroup-hierarchy is ${HIER_NAMES[prefer.hier]}`, ExitCode.Usage);
+  }
   if (!mount) {
-    const def = defaultMount(mounts);
+    const def = prefer ?? defaultMount(mounts);
     if (!def) throw new HuatuoError('no cgroup v2, cpu or memory hierarchy is mounted', ExitCode.Unsupported);
     path = join(def.root, arg);
     mount = def;
+    if (!inside(path, def)) throw new HuatuoError(`--cgroup ${arg} leads out of the cgroup hierarchy at ${def.root}`, ExitCode.Usage);
   }
-  if (!existsSync(path)) throw new HuatuoError(`cgroup ${arg} does not exist (looked at ${path})`, ExitCode.Runtime);
-  return { path, id: statSync(path).ino, mount };
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    const roots = mounts.map((m) => m.root).join(', ');
+    throw new HuatuoError(`--cgroup ${arg}: no such cgroup (looked at ${path}; hierarchies: ${roots})`, ExitCode.Usage);
+  }
+  if (!st.isDirectory()) throw new HuatuoError(`--cgroup ${arg}: ${path} is a file, not a cgroup directory`, ExitCode.Usage);
+  return { path, id: st.ino, mount };
 }
 
 /** id → path (relative to the hierarchy's root) for one hierarchy, re-walked on a miss. */

@@ -1,28 +1,10 @@
-// Parsing of durations and latencies given on the command line.
-import { InvalidArgumentError } from 'commander';
+// Durations on the command line (parsed in values.ts) and in tables.
+import { intArg, secondsArg } from './values.js';
 
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** "10ms", "500us", "2s", or a bare number in `bareUnit`; returns ns. */
-export function parseTimeNs(text: string, bareUnit: keyof typeof UNIT_NS, option?: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?\s*$/.exec(text);
-  if (!m) throw new InvalidArgumentError(`${option ? `${option}: ` : ''}"${text}" is not a duration (e.g. 500us, 10ms, 2s)`);
-  const ns = Number(m[1]) * UNIT_NS[m[2] ?? bareUnit];
-  if (!Number.isFinite(ns)) throw new InvalidArgumentError(`"${text}" is out of range`);
-  return Math.round(ns);
-}
-
-/** A positive duration in seconds (bare numbers are seconds), for -d and -i. */
-export function parseSeconds(text: string): number {
-  const ns = parseTimeNs(text, 's');
-  if (ns <= 0) throw new InvalidArgumentError(`"${text}" must be greater than zero`);
-  return ns / 1e9;
-}
-
-export function parsePositiveInt(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) <= 0) throw new InvalidArgumentError(`"${text}" must be a positive integer`);
-  return Number(text);
-}
+// Parsers live in values.ts (one mechanism for every option); these names are kept for callers.
+export { parseTimeNs } from './values.js';
+export const parseSeconds = secondsArg();
+export const parsePositiveInt = intArg({ min: 1 });
 
 /** Format ns in a fixed unit for tables (µs by default, ms with -m). */
 export function formatIn(ns: number, unit: 'us' | 'ms'): string {

@@ -27,6 +27,11 @@ export function cellOf<R>(f: Field<R>, row: R, unit: DisplayUnit): string {
   return String(v);
 }
 
+/** What --sort takes for a field table: each field's name, `*_ns` fields also without the suffix. */
+export function sortNames<R>(fields: Field<R>[]): string[] {
+  return fields.flatMap((f) => (f.name.endsWith('_ns') ? [f.name.slice(0, -3), f.name] : [f.name]));
+}
+
 /** Sort rows by a field, numbers descending and text ascending. */
 export function sortRows<R>(rows: R[], field: Field<R>): R[] {
   return [...rows].sort((a, b) => {

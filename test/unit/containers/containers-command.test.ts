@@ -59,8 +59,8 @@ describe('huatuo containers', () => {
     expect(lines[3].split(/\s{2,}/)).toEqual(['-', '-', 'redis', 'docker', cid('d1').slice(0, 12), '-', expect.any(String), '300']);
   });
 
-  it('--all shows sandboxes; --wide --hier v2 adds the v2 path and id', async () => {
-    const { out } = await run('--all', '--wide', '--hier', 'v2', '--pod', 'checkout-*');
+  it('--all shows sandboxes; --wide --cgroup-hierarchy v2 adds the v2 path and id', async () => {
+    const { out } = await run('--all', '--wide', '--cgroup-hierarchy', 'v2', '--pod', 'checkout-*');
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/CGROUP\s+CGROUP-ID/);
     expect(lines).toHaveLength(3);
