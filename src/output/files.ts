@@ -39,7 +39,8 @@ function statOrNull(path: string, follow: boolean): Stats | null {
   try {
     return follow ? statSync(path) : lstatSync(path);
   } catch (e) {
-    if (errno(e) === 'ENOENT') return null;
+    // ENOTDIR: a parent is a file; checkDirectory says so.
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return null;
     throw new HuatuoError(`cannot use ${path}: ${errno(e)}`, ExitCode.Usage);
   }
 }
