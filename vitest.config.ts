@@ -8,5 +8,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/closing-line-reporter.ts'],
+    globalSetup: ['./test/global-setup.ts'],
   },
 });

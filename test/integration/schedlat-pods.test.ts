@@ -8,7 +8,8 @@ import { cpus } from 'node:os';
 import {
   ContainerdHarness, describeContainerd, busyWorkload, cleanupBusyboxRootfs, HOG_COMM, SLEEPER_COMM, type RunningPod,
 } from '../helpers/containerd.js';
-import { huatuo, start, killAll, workload, programsLeft } from '../helpers/processes.js';
+import { huatuo, start, killAll, workload, expectNothingLeft } from '../helpers/processes.js';
+import { cgroupMounts, HIER_NAMES } from '../../src/containers/cgroup.js';
 
 const CPU = String(cpus().length - 1);
 
@@ -28,6 +29,7 @@ let env: NodeJS.ProcessEnv;
 async function run(args: string[]) {
   const r = await huatuo(args, { env });
   expect(r.code, r.stderr).toBe(0);
+  await expectNothingLeft(r);
   return r;
 }
 
@@ -48,10 +50,11 @@ describeContainerd('pods of a real containerd', () => {
     await killAll();
     await h?.stop();
     cleanupBusyboxRootfs();
-    expect(await programsLeft((n) => n.startsWith('schedlat'))).toEqual([]);
   });
 
-  for (const hier of ['cpu', 'v2'] as const) {
+  // Each hierarchy this host mounts: v1 cpu and the unified tree on a hybrid host, v2
+  // alone on a stock cgroup-v2 one (runc puts the pods in every hierarchy there is).
+  for (const hier of cgroupMounts().map((m) => HIER_NAMES[m.hier]).filter((n) => n !== 'memory')) {
     it(`--pod busy-a --by pod counts busy-a only (${hier} hierarchy)`, async () => {
       const r = await run(['schedlat', '--pod', 'busy-a', '-n', 'shop', '--by', 'pod', '--cgroup-hierarchy', hier, '--json', '-d', '3']);
       const s = summary(r.stdout);
@@ -68,7 +71,8 @@ describeContainerd('pods of a real containerd', () => {
         expect(byPod.get(pod)?.namespace).toBe('shop');
         expect(byPod.get(pod)!.count).toBeGreaterThan(100);
       }
-      expect(byPod.get('(host)')!.count).toBeGreaterThan(0);
+      // The host sleeper alone wakes ~1000 times a second on a CPU the pods' hogs keep busy.
+      expect(byPod.get('(host)')!.count).toBeGreaterThan(500);
     });
   }
 

@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, cleanupBuildDir, huatuo, sleep, loadedProgramNames, linkedProgramIds, programsLeft } from '../helpers/processes.js';
+import { readFileSync } from 'node:fs';
+import { workload, start, killAll, cleanupBuildDir, huatuo, waitFor, expectNothingLeft, bpfRunCount, type Run } from '../helpers/processes.js';
 
 const CPU = String(cpus().length - 1);
 
@@ -32,14 +33,36 @@ function summaryOf(stdout: string): Record_ {
 let hog: ChildProcess;
 let sleeper: ChildProcess;
 
+/** The comm a pid runs as now ('' once it is gone). */
+function commOf(pid: number | undefined): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Its state letter from /proc/PID/stat (R, S, T, …). */
+function stateOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/** Runs of this file: each must leave none of its programs or links behind. */
+const runs: Run[] = [];
+async function run(args: string[], opts?: Parameters<typeof huatuo>[1]): Promise<Run> {
+  const r = await huatuo(args, opts);
+  runs.push(r);
+  return r;
+}
+
 describeBpf('schedlat (real BPF)', () => {
   beforeAll(async () => {
     const bin = workload('spin-sleep');
     hog = start('taskset', ['-c', CPU, 'chrt', '-f', '50', bin, 'ht-fifo-hog', '5000', '5000', '60']);
     sleeper = start('taskset', ['-c', CPU, bin, 'ht-sleeper', '0', '1000', '60']);
-    await sleep(300);
-    expect(hog.exitCode).toBeNull();
-    expect(sleeper.exitCode).toBeNull();
+    // Running under their own names (exec'd past taskset and chrt), not a fixed head start.
+    await waitFor('the workloads to start', () => commOf(hog.pid) === 'ht-fifo-hog' && commOf(sleeper.pid) === 'ht-sleeper');
   });
 
   afterAll(async () => {
@@ -48,12 +71,12 @@ describeBpf('schedlat (real BPF)', () => {
   });
 
   afterEach(async () => {
-    // Whatever a test did, nothing of ours stays in the kernel.
-    expect(await programsLeft((n) => n.startsWith('schedlat'))).toEqual([]);
+    // Whatever a test did, nothing the runs held stays in the kernel.
+    for (const r of runs.splice(0)) await expectNothingLeft(r);
   });
 
   it('measures the sleeper waiting behind the FIFO hog: count > 0, p99 >= 2 ms', async () => {
-    const r = await huatuo(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '3']);
+    const r = await run(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '3']);
     expect(r.code, r.stderr).toBe(0);
     const s = summaryOf(r.stdout);
     expect(s.rows).toHaveLength(1);
@@ -66,15 +89,18 @@ describeBpf('schedlat (real BPF)', () => {
   });
 
   it("measures the same from the scheduler's own timestamps (--method sched-info)", async () => {
-    const r = await huatuo(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '3', '--method', 'sched-info']);
+    const r = await run(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '3', '--method', 'sched-info']);
     expect(r.code, r.stderr).toBe(0);
     const s = summaryOf(r.stdout);
     expect(s.rows[0].count).toBeGreaterThan(100);
     expect(s.rows[0].p99_ns).toBeGreaterThanOrEqual(2e6);
+    // Bounded above too: a method that also counted the 1 ms sleeps, or the hog's 5 ms
+    // sleeps, would land here.
+    expect(s.rows[0].p99_ns).toBeLessThan(8e6);
   });
 
   it('measures the same with the raw_tp programs (kernels without tp_btf)', async () => {
-    const r = await huatuo(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '2', '--threshold', '2ms'], {
+    const r = await run(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '2', '--threshold', '2ms'], {
       env: { ...process.env, HUATUO_ATTACH: 'raw_tp' },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -83,11 +109,12 @@ describeBpf('schedlat (real BPF)', () => {
     expect(s.rows[0].comm).toBe('ht-sleeper');
     expect(s.rows[0].count).toBeGreaterThan(100);
     expect(s.rows[0].p99_ns).toBeGreaterThanOrEqual(2e6);
+    expect(s.rows[0].p99_ns).toBeLessThan(8e6);
     expect(s.events.some((e) => e.prev_comm === 'ht-fifo-hog')).toBe(true);
   });
 
   it('names the hog as the task that held the CPU, for waits over --threshold 2ms', async () => {
-    const r = await huatuo(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '3', '--threshold', '2ms']);
+    const r = await run(['schedlat', '--pid', String(sleeper.pid), '--json', '-d', '3', '--threshold', '2ms']);
     expect(r.code, r.stderr).toBe(0);
     const s = summaryOf(r.stdout);
     expect(s.events.length).toBeGreaterThan(10);
@@ -107,7 +134,7 @@ describeBpf('schedlat (real BPF)', () => {
   });
 
   it('filters by --comm and --by pid on the measured task', async () => {
-    const r = await huatuo(['schedlat', '--comm', 'ht-sleeper', '--by', 'pid', '--json', '-d', '2']);
+    const r = await run(['schedlat', '--comm', 'ht-sleeper', '--by', 'pid', '--json', '-d', '2']);
     expect(r.code, r.stderr).toBe(0);
     const s = summaryOf(r.stdout);
     expect(s.rows.map((x) => x.pid)).toEqual([sleeper.pid]);
@@ -117,11 +144,10 @@ describeBpf('schedlat (real BPF)', () => {
   it('counts nothing for a stopped process', async () => {
     const bin = workload('spin-sleep');
     const stopped = start('taskset', ['-c', CPU, bin, 'ht-stopped', '0', '1000', '60']);
-    await sleep(100);
+    await waitFor('ht-stopped to start', () => commOf(stopped.pid) === 'ht-stopped');
     process.kill(stopped.pid!, 'SIGSTOP');
-    await sleep(100);
-    const r = await huatuo(['schedlat', '--pid', String(stopped.pid), '--json', '-d', '2']);
-    process.kill(stopped.pid!, 'SIGKILL');
+    await waitFor('ht-stopped to stop', () => stateOf(stopped.pid!) === 'T');
+    const r = await run(['schedlat', '--pid', String(stopped.pid), '--json', '-d', '2']);
     expect(r.code, r.stderr).toBe(0);
     const s = summaryOf(r.stdout);
     expect(s.rows.reduce((n, x) => n + x.count, 0)).toBe(0);
@@ -134,24 +160,20 @@ describeBpf('schedlat leaves nothing attached', () => {
   afterAll(killAll);
 
   async function runUntilAttached(signal: NodeJS.Signals | null) {
-    const before = new Set(linkedProgramIds());
-    // With a signal: a 30 s interval, so the run ends before its first tick.
-    const r = huatuo(['schedlat', '--json', ...(signal ? ['-i', '30'] : ['-i', '1', '-d', '1'])], {
-      onStart: (p) => {
+    // With a signal: a 30 s interval, so the run ends before its first tick; the signal
+    // comes once the run is attached (it holds links, read from its own fds) and its
+    // programs have run, so there is something to report.
+    const r = await huatuo(['schedlat', '--json', ...(signal ? ['-i', '30'] : ['-i', '1', '-d', '1'])], {
+      onStart: (p, bpf) => {
         if (!signal) return;
-        const t = setInterval(() => {
-          if (loadedProgramNames().some((n) => n.startsWith('schedlat'))) {
-            clearInterval(t);
-            setTimeout(() => p.kill(signal), 500);
-          }
-        }, 50);
-        p.on('exit', () => clearInterval(t));
+        void bpf.attached
+          .then(() => waitFor('the programs to run', () => bpfRunCount(bpf.held.progs) > 10))
+          .then(() => p.kill(signal));
       },
     });
-    const done = await r;
-    expect(await programsLeft((n) => n.startsWith('schedlat'))).toEqual([]);
-    expect(linkedProgramIds().filter((id) => !before.has(id))).toEqual([]);
-    return done;
+    expect(r.held.links.length, 'the run attached').toBeGreaterThan(0);
+    await expectNothingLeft(r);
+    return r;
   }
 
   it('after a normal exit', async () => {
