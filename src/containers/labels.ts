@@ -22,13 +22,13 @@ export function containerRowLabels(
   hier: CgroupHier,
   cgroupId: number,
 ): { key: string } & ContainerLabels {
+  // A label left undefined is not known: tables show "-", JSON null (output/fields.ts).
   const c: ContainerInfo | undefined = resolver.byCgroupId(hier, cgroupId);
-  if (!c) return { key: HOST_LABEL, pod: HOST_LABEL, namespace: '-', ...(by === 'container' ? { container: HOST_LABEL, container_id: '-' } : {}) };
-  const pod = c.pod ?? '-';
-  const namespace = c.namespace ?? '-';
+  if (!c) return { key: HOST_LABEL, pod: HOST_LABEL, ...(by === 'container' ? { container: HOST_LABEL } : {}) };
+  const { pod, namespace } = c;
   if (by === 'pod') {
     // A container outside Kubernetes is its own "pod" row, named after itself.
-    return c.pod ? { key: `${namespace}/${pod}`, pod, namespace } : { key: `container:${c.id}`, pod: c.name ?? c.id.slice(0, 12), namespace: '-' };
+    return pod ? { key: `${namespace ?? '-'}/${pod}`, pod, namespace } : { key: `container:${c.id}`, pod: c.name ?? c.id.slice(0, 12) };
   }
   const name = c.type === 'sandbox' ? '(sandbox)' : c.name ?? c.id.slice(0, 12);
   return { key: c.id, pod, namespace, container: name, container_id: c.id.slice(0, 12) };

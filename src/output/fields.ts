@@ -13,7 +13,8 @@ export interface Field<R> {
   align: 'left' | 'right';
   /** Column width in the live view. */
   width: number;
-  value(row: R): string | number | undefined;
+  /** undefined (or null) when not known: `-` in tables, null in JSON. */
+  value(row: R): string | number | null | undefined;
 }
 
 export function headerOf<R>(f: Field<R>, unit: DisplayUnit): string {
@@ -22,7 +23,7 @@ export function headerOf<R>(f: Field<R>, unit: DisplayUnit): string {
 
 export function cellOf<R>(f: Field<R>, row: R, unit: DisplayUnit): string {
   const v = f.value(row);
-  if (v === undefined) return '-';
+  if (v === undefined || v === null) return '-';
   if (f.kind === 'ns') return formatIn(Number(v), unit);
   return String(v);
 }
@@ -42,12 +43,15 @@ export function sortRows<R>(rows: R[], field: Field<R>): R[] {
   });
 }
 
-/** The row as a JSON object keyed by field name (numbers stay numbers, ns stay ns). */
-export function jsonRow<R>(fields: Field<R>[], row: R): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
+/**
+ * The row as a JSON object keyed by field name (numbers stay numbers, ns stay ns). Every
+ * field is there: an unknown value is null, never left out (docs/capture-format.md).
+ */
+export function jsonRow<R>(fields: Field<R>[], row: R): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
   for (const f of fields) {
     const v = f.value(row);
-    if (v !== undefined) out[f.name] = typeof v === 'number' && f.kind === 'ns' ? Math.round(v) : v;
+    out[f.name] = v === undefined || v === null ? null : typeof v === 'number' && f.kind === 'ns' ? Math.round(v) : v;
   }
   return out;
 }
