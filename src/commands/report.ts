@@ -18,6 +18,7 @@ import type { StackErrors } from '../tools/profile.js';
 import type { BrokenStackReport } from '../symbolize/index.js';
 import { reprintLatencyCapture } from '../output/latency-report.js';
 import { results } from '../output/results.js';
+import { logWarn } from '../log.js';
 
 interface ReportFlags extends FlameOutputs {
   diff?: boolean;
@@ -53,11 +54,18 @@ function load(path: string, flags: ReportFlags): Loaded {
     const samples = (capture.data as { samples: ProfileSample[] }).samples;
     return { capture, stacks: foldSamples(samples, flags.groupBy, !!flags.perPid), label: path };
   }
+  const label = path === '-' ? 'stdin' : path;
+  let folded;
   try {
-    return { stacks: parseFolded(text), label: path === '-' ? 'stdin' : path };
+    folded = parseFolded(text);
   } catch (e) {
-    throw new HuatuoError(`${path}: not a huatuo capture nor collapsed stacks: ${(e as Error).message}`, ExitCode.Runtime);
+    throw new HuatuoError(`${label}: not a huatuo capture nor ${(e as Error).message}`, ExitCode.Runtime);
   }
+  if (folded.firstIgnored) {
+    const n = folded.ignored;
+    logWarn(`${label}: ignored ${n} line${n === 1 ? '' : 's'} that ${n === 1 ? 'is' : 'are'} not "frame;frame;... COUNT" (first, line ${folded.firstIgnored.line}: "${folded.firstIgnored.excerpt}")`);
+  }
+  return { stacks: folded.stacks, label };
 }
 
 export function reportCommand(): Command {

@@ -4,6 +4,9 @@
 // Function.name is the name without its `_[k]`/`_[j]` suffix, Function.system_name the
 // collapsed label itself (so stacks round-trip), and kernel frames get the filename
 // "[kernel.kallsyms]" as perf names the kernel. Sample locations are leaf first, as pprof wants.
+// pprof values are integers: with fractional counts (weighted collapsed input) the cpu value
+// keeps the weight (count × period, rounded to a nanosecond) and samples/count is rounded to
+// the nearest integer, so go tool pprof's default (cpu) view matches the flame graph.
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { usageError } from '../errors.js';
@@ -48,8 +51,9 @@ export function pprofProfile(stacks: readonly FoldedStack[], opts: PprofOptions)
   for (const { ranks, count } of mergedStacks(sorted)) {
     const ids = new Array<number>(ranks.length);
     for (let d = 0; d < ranks.length; d++) ids[ranks.length - 1 - d] = ranks[d] + 1; // leaf first
-    const ns = count * period;
-    samples.push(new Sample({ locationId: ids, value: [count, Number.isSafeInteger(ns) ? ns : BigInt(count) * BigInt(period)] }));
+    const ns = Math.round(count * period);
+    const cpuNs = Number.isSafeInteger(ns) ? ns : BigInt(Math.round(count)) * BigInt(period);
+    samples.push(new Sample({ locationId: ids, value: [Math.round(count), cpuNs] }));
   }
 
   const cpu = new ValueType({ type: str('cpu'), unit: str('nanoseconds') });

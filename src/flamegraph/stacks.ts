@@ -1,5 +1,6 @@
-// Input checks shared by every output: counts are non-negative integers, a stack has at
-// least one frame, and there is at least one sample.
+// Input checks shared by every output: counts are finite and non-negative (fractions are
+// allowed: collapsed files may carry weights), a stack has at least one frame, and there
+// is at least one sample.
 import { HuatuoError } from '../errors.js';
 import type { FoldedStack } from '../profile/model.js';
 
@@ -10,8 +11,8 @@ export function checkStacks(stacks: readonly FoldedStack[], what = 'stacks'): nu
   for (let i = 0; i < stacks.length; i++) {
     const s = stacks[i];
     if (!s || !Array.isArray(s.frames)) throw new HuatuoError(`${what}: stack ${i} has no frames array`);
-    if (!Number.isSafeInteger(s.count) || s.count < 0) {
-      throw new HuatuoError(`${what}: stack ${i} has count ${String(s.count)}, not a non-negative integer`);
+    if (typeof s.count !== 'number' || !(s.count >= 0 && s.count <= Number.MAX_SAFE_INTEGER)) {
+      throw new HuatuoError(`${what}: stack ${i} has count ${String(s.count)}, not a non-negative number`);
     }
     if (s.count === 0) continue;
     if (s.frames.length === 0) throw new HuatuoError(`${what}: stack ${i} has ${s.count} samples but no frames`);
@@ -21,6 +22,6 @@ export function checkStacks(stacks: readonly FoldedStack[], what = 'stacks'): nu
     total += s.count;
   }
   if (total === 0) throw new HuatuoError(`${what}: no samples`);
-  if (!Number.isSafeInteger(total)) throw new HuatuoError(`${what}: ${total} samples overflow a safe integer`);
+  if (!(total <= Number.MAX_SAFE_INTEGER)) throw new HuatuoError(`${what}: ${total} samples are too many to add up exactly`);
   return total;
 }

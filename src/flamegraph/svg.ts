@@ -133,14 +133,15 @@ function layout(opts: SvgOptions): Layout {
   };
 }
 
-/** Smallest sample count drawn at least minWidth px wide (the same test renderTree makes). */
+/**
+ * A sample count below which a frame is surely narrower than minWidth, for the tree to
+ * prune early. Counts may be fractional, so this is not rounded; it sits just under the
+ * exact width so the tree never drops a frame renderTree would draw (renderTree decides).
+ */
 export function minDrawnSamples(total: number, opts: SvgOptions): number {
   const lay = layout(opts);
   const scale = (lay.width - 2 * PAD) / total;
-  let n = Math.max(1, Math.ceil(lay.minWidth / scale));
-  while (n > 1 && (n - 1) * scale >= lay.minWidth) n--;
-  while (n * scale < lay.minWidth) n++;
-  return n;
+  return (lay.minWidth / scale) * (1 - 1e-9);
 }
 
 /** Lay out and write a tree. Shared by the plain and the differential graph. */

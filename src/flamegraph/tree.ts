@@ -54,7 +54,8 @@ export function buildPrunedTree(stacks: readonly FoldedStack[], opts: TreeOption
   const total = checkStacks(stacks, opts.what);
   const baseline = opts.baseline;
   const baseTotal = baseline ? checkStacks(baseline, opts.baselineWhat ?? 'baseline') : 0;
-  const minTotal = Math.max(1, (typeof opts.minTotal === 'function' ? opts.minTotal(total) : opts.minTotal) ?? 1);
+  // Counts may be fractional: any positive total is kept unless minTotal says otherwise.
+  const minTotal = (typeof opts.minTotal === 'function' ? opts.minTotal(total) : opts.minTotal) ?? 0;
   const { labels, ranks, offsets, counts, bases, order } = sortStacks(stacks, true, baseline);
 
   // The open path, per depth (0 is the root, d ≥ 1 the previous stack's frame d − 1): label
@@ -120,7 +121,9 @@ export function buildPrunedTree(stacks: readonly FoldedStack[], opts: TreeOption
     prevTo = to;
   }
   while (open > 0) close(--open);
-  if (cum !== total || baseCum !== baseTotal) throw new Error('tree: samples lost in the merge'); // cannot happen
+  // Fractional counts add up in another order here than in checkStacks: equal to rounding.
+  const lost = (a: number, b: number) => Math.abs(a - b) > 1e-9 * Math.max(a, b);
+  if (lost(cum, total) || lost(baseCum, baseTotal)) throw new Error('tree: samples lost in the merge'); // cannot happen
   return { root: done.root!, pruned, baseOnly };
 }
 

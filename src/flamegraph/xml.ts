@@ -20,10 +20,15 @@ export function num(n: number): string {
   return String(Math.round(n * 1000) / 1000);
 }
 
-/** 1234567 → "1,234,567", the same in every locale (renders must be byte-identical). */
+/**
+ * 1234567 → "1,234,567", the same in every locale (renders must be byte-identical);
+ * a fractional count keeps two decimals at most (1234.5 → "1,234.5").
+ */
 export function commas(n: number): string {
-  const s = String(n);
-  return s.length <= 3 ? s : s.replace(/\B(?=(\d{3})+$)/g, ',');
+  const s = Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
+  const dot = s.indexOf('.');
+  const whole = dot < 0 ? s : s.slice(0, dot);
+  return (whole.length <= 3 ? whole : whole.replace(/\B(?=(\d{3})+$)/g, ',')) + (dot < 0 ? '' : s.slice(dot));
 }
 
 /** Percent with two decimals. */

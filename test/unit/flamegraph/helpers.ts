@@ -68,8 +68,8 @@ export interface ParsedSvg {
   frames: SvgFrame[];
 }
 
-const TITLE = /^(.*) \(([\d,]+) samples, ([\d.]+)%\)$/s;
-const DIFF_TITLE = /^(.*) \(before ([\d,]+), after ([\d,]+) samples, ([+-]?[\d.]+)%\)$/s;
+const TITLE = /^(.*) \(([\d,.]+) samples, ([\d.]+)%\)$/s;
+const DIFF_TITLE = /^(.*) \(before ([\d,.]+), after ([\d,.]+) samples, ([+-]?[\d.]+)%\)$/s;
 
 /** Parse an SVG and read its frames; depth and parent come from geometry alone. */
 export function readSvg(svg: string, inverted = false): ParsedSvg {

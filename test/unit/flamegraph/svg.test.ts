@@ -220,7 +220,7 @@ describe('renderSvg: shapes', () => {
     expect(() => renderSvg([])).toThrow(/no samples/);
     expect(() => renderSvg([{ frames: ['a'], count: 0 }])).toThrow(/no samples/);
     expect(() => renderSvg([{ frames: [], count: 3 }])).toThrow(/no frames/);
-    expect(() => renderSvg([{ frames: ['a'], count: 1.5 }])).toThrow(/not a non-negative integer/);
+    expect(() => renderSvg([{ frames: ['a'], count: -1.5 }])).toThrow(/not a non-negative number/);
   });
 
   it('renders 1,000-frame-deep stacks', () => {
