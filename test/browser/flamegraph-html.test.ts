@@ -4,11 +4,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeUnless } from '../helpers/env.js';
 import { HuatuoError } from '../../src/errors.js';
 import { flameTree, renderHtml } from '../../src/flamegraph/html.js';
 import { packagePath } from '../../src/paths.js';
-import { describeBrowser, launchChromium, type Chromium, type WatchedPage, screenshotPath } from './chromium.js';
+import { describeBrowser, launchChromium, keepScreenshot, frameColor, overWhite, rgb, type Chromium, type WatchedPage } from './chromium.js';
 import { EVIL, STACKS, TOTAL, bare, matchedPercent } from './stacks.js';
 
 const BUNDLE = packagePath('build', 'flamegraph', 'd3-flamegraph.js');
@@ -130,10 +131,28 @@ describeBrowser(
       expect(w.errors).toEqual([]);
     });
 
-    it('is pictured (docs/img/flamegraph-html.png with HUATUO_UPDATE_SCREENSHOTS=1)', async () => {
+    it('is pictured as the DOM says: searched frames highlighted, others in their own colour (docs/img with HUATUO_UPDATE_SCREENSHOTS=1)', async () => {
       await w.page.fill('#search', '^tcp_');
+      await poll(() => w.page.$$eval('#chart rect[fill="#E600E6"]', (rs) => rs.length)).toBeGreaterThan(0);
       const bottom = await w.page.evaluate(() => document.getElementById('details')!.getBoundingClientRect().bottom);
-      await w.page.screenshot({ path: screenshotPath('flamegraph-html.png'), clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 } });
+      const clip = { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 };
+      const rectOf = (name: string) => w.page.locator(`${frame(name)} rect`);
+      const tcp = await w.page.$$eval('#chart g.frame', (gs) => gs.map((g) => g.getAttribute('name') ?? '').filter((n) => n.startsWith('tcp_')));
+      expect(tcp.length).toBeGreaterThan(0);
+      // d3-flame-graph's stylesheet draws frames at a fill-opacity below 1: expect the blend.
+      const alpha = Number(await rectOf('heap_getnext').evaluate((r) => getComputedStyle(r).fillOpacity));
+      const own = overWhite(rgb((await rectOf('heap_getnext').getAttribute('fill'))!), alpha);
+      const highlight = overWhite(rgb('#E600E6'), alpha);
+      expect(own).not.toBe(highlight);
+      // Polled: transitions run 400 ms, and a screenshot may show a frame from before them.
+      let png = Buffer.alloc(0);
+      const shown = async () => {
+        png = await w.page.screenshot({ clip });
+        const at = async (name: string) => frameColor(browser!, png, (await rectOf(name).boundingBox())!, clip);
+        return [...(await Promise.all(tcp.map(at))), await at('heap_getnext')];
+      };
+      await poll(shown).toEqual([...tcp.map(() => highlight), own]);
+      keepScreenshot('flamegraph-html.png', png);
       await w.page.click('#clear');
       expect(w.requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
       expect(w.errors).toEqual([]);
@@ -147,7 +166,7 @@ async function rectWidth(w: WatchedPage, name: string): Promise<number> {
 }
 
 // Without a browser: the page's data and what it may load.
-describe.skipIf(!existsSync(BUNDLE))('flame graph HTML text', () => {
+describeUnless(existsSync(BUNDLE) ? null : 'the flame-graph bundle is not built (run ./scripts/setup)', 'flame graph HTML text', () => {
   it('merges stacks into a tree whose values include the children, kinds apart', () => {
     const t = flameTree([
       { frames: ['a', 'b', 'c_[k]'], count: 2 },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PAD, renderSvg } from '../../src/flamegraph/svg.js';
-import { describeBrowser, launchChromium, type Chromium, type WatchedPage, screenshotPath } from './chromium.js';
+import { describeBrowser, launchChromium, keepScreenshot, frameColor, rgb, type Chromium, type WatchedPage } from './chromium.js';
 import { STACKS, TOTAL, matchedPercent } from './stacks.js';
 
 const WIDTH = 1200;
@@ -109,14 +109,27 @@ describeBrowser('flame graph SVG', () => {
     expect(w.errors).toEqual([]);
   });
 
-  it('is pictured (docs/img/flamegraph-svg.png with HUATUO_UPDATE_SCREENSHOTS=1)', async () => {
+  it('is pictured as the DOM says: searched frames highlighted, others in their own colour (docs/img with HUATUO_UPDATE_SCREENSHOTS=1)', async () => {
     await w.page.click('#search'); // Reset Search
     w.page.once('dialog', (d) => void d.accept('^tcp_'));
     await w.page.click('#search');
     await expect.poll(() => w.page.textContent('#matched')).toBe(`Matched: ${matchedPercent(/^tcp_/).toFixed(2)}%`);
     await g('heap_getnext').hover();
     const box = (await w.page.locator('svg').first().boundingBox())!;
-    await w.page.screenshot({ path: screenshotPath('flamegraph-svg.png'), clip: box });
+    const matched = [...index.keys()].filter((n) => /^tcp_/.test(n));
+    expect(matched.length).toBeGreaterThan(0);
+    const fill = rgb((await g('heap_getnext').locator('rect').getAttribute('fill'))!);
+    expect(fill).not.toBe(HIGHLIGHT);
+    // What the picture shows where the matched frames and one unmatched frame are drawn
+    // (polled: the compositor may hand out a frame from before the last fill change).
+    let png = Buffer.alloc(0);
+    const shown = async () => {
+      png = await w.page.screenshot({ clip: box });
+      const at = async (name: string) => frameColor(browser!, png, (await g(name).locator('rect').boundingBox())!, box);
+      return [...(await Promise.all(matched.map(at))), await at('heap_getnext')];
+    };
+    await expect.poll(shown, { timeout: 10_000 }).toEqual([...matched.map(() => HIGHLIGHT), fill]);
+    keepScreenshot('flamegraph-svg.png', png);
     expect(w.requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
     expect(w.errors).toEqual([]);
   });
