@@ -37,8 +37,16 @@ describe('liveLatencySink', () => {
       return true;
     });
     const sink = await liveLatencySink(spec, () => {});
+    // Each interval reaches the screen: the live frames show its rows (waited for, with a deadline).
+    const shows = async (text: string) => {
+      const end = Date.now() + 5000;
+      while (!out.join('').includes(text) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      return out.join('').includes(text);
+    };
     sink.interval(snap('interval', ['nginx']), snap('summary', ['nginx', 'redis']));
-    await new Promise((r) => setTimeout(r, 150));
+    expect(await shows('nginx')).toBe(true);
+    sink.interval(snap('interval', ['mysqld']), snap('summary', ['nginx', 'redis', 'mysqld']));
+    expect(await shows('mysqld')).toBe(true);
     const before = out.length;
     await sink.summary(snap('summary', ['nginx', 'redis', 'postgres']));
     vi.restoreAllMocks();
