@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HuatuoError, ExitCode } from './errors.js';
 import { closeAll } from './bpf-loader/lifetime.js';
+import { isVerbose } from './log.js';
 import { TOOLS } from './tools/registry.js';
 
 /** Exit once stdout and stderr are flushed: process.exit() drops what a pipe has not taken yet. */
@@ -18,7 +19,9 @@ function fail(err: unknown): void {
   closeAll();
   if (err instanceof HuatuoError) {
     process.stderr.write(`huatuo: ${err.message}\n`);
-    if (err.detail) process.stderr.write(err.detail.trimEnd() + '\n');
+    // One line is the rule; the detail (a libbpf message) only with -v, except a
+    // verifier log's tail, without which a load failure cannot be understood.
+    if (err.detail && (isVerbose() || err.exitCode === ExitCode.BpfLoad)) process.stderr.write(err.detail.trimEnd() + '\n');
     return exit(err.exitCode);
   }
   if (err instanceof InvalidArgumentError) {

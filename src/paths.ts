@@ -10,7 +10,11 @@ export function packagePath(...parts: string[]): string {
   return join(root, ...parts);
 }
 
-/** Where scripts/build-bpf.mjs puts the compiled BPF objects. */
+/**
+ * Where scripts/build-bpf.mjs puts the compiled BPF objects; $HUATUO_BPF_DIR points
+ * elsewhere (packages that install objects apart, and tests of a broken object).
+ */
 export function bpfObjectPath(tool: string): string {
-  return packagePath('build', 'bpf', `${tool}.bpf.o`);
+  const dir = process.env.HUATUO_BPF_DIR;
+  return dir ? join(dir, `${tool}.bpf.o`) : packagePath('build', 'bpf', `${tool}.bpf.o`);
 }
