@@ -1,7 +1,7 @@
 // Whether BPF integration tests can run here. Without root or BTF they skip with the
 // reason printed, except under CI=true, where a skip is a failure.
 import { existsSync } from 'node:fs';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 import { packagePath } from '../../src/paths.js';
 
 export function bpfUnavailableReason(): string | null {
@@ -35,4 +35,29 @@ export function describeUnless(reason: string | null, name: string, fn: () => vo
 /** describe() for tests that need root and BPF. */
 export function describeBpf(name: string, fn: () => void): void {
   describeUnless(bpfUnavailableReason(), name, fn);
+}
+
+/**
+ * it() for one test that needs what the rest of its file does not (BPF in a file of
+ * containerd tests): the same rule as describeUnless, one test at a time, so a missing
+ * prerequisite takes down only the tests that need it.
+ */
+export function itUnless(reason: string | null, name: string, fn: () => Promise<void> | void, timeout?: number): void {
+  if (!reason) {
+    it(name, fn, timeout);
+    return;
+  }
+  if (process.env.CI === 'true') {
+    it(name, () => {
+      throw new Error(`"${name}" cannot run under CI: ${reason}`);
+    });
+    return;
+  }
+  console.warn(`skipping "${name}": ${reason}`);
+  it.skip(name, fn);
+}
+
+/** it() for a test that needs root and BPF. */
+export function itBpf(name: string, fn: () => Promise<void> | void, timeout?: number): void {
+  itUnless(bpfUnavailableReason(), name, fn, timeout);
 }

@@ -3,6 +3,7 @@
 // kubepods-style cgroups that runc creates in every hierarchy of this hybrid host — so the
 // pod filter and --by pod are checked on the v1 cpu hierarchy and on the unified v2 one.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { itBpf } from '../helpers/env.js';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import {
@@ -33,6 +34,7 @@ async function run(args: string[]) {
   return r;
 }
 
+// containerd without BPF still runs the listing tests: BPF is asked for test by test.
 describeContainerd('pods of a real containerd', () => {
   beforeAll(async () => {
     h = await ContainerdHarness.start();
@@ -55,7 +57,7 @@ describeContainerd('pods of a real containerd', () => {
   // Each hierarchy this host mounts: v1 cpu and the unified tree on a hybrid host, v2
   // alone on a stock cgroup-v2 one (runc puts the pods in every hierarchy there is).
   for (const hier of cgroupMounts().map((m) => HIER_NAMES[m.hier]).filter((n) => n !== 'memory')) {
-    it(`--pod busy-a --by pod counts busy-a only (${hier} hierarchy)`, async () => {
+    itBpf(`--pod busy-a --by pod counts busy-a only (${hier} hierarchy)`, async () => {
       const r = await run(['schedlat', '--pod', 'busy-a', '-n', 'shop', '--by', 'pod', '--cgroup-hierarchy', hier, '--json', '-d', '3']);
       const s = summary(r.stdout);
       expect(s.cgroup_hierarchy).toBe(hier);
@@ -63,7 +65,7 @@ describeContainerd('pods of a real containerd', () => {
       expect(s.rows[0].count).toBeGreaterThan(100);
     });
 
-    it(`--by pod without a filter shows both pods and the host apart (${hier} hierarchy)`, async () => {
+    itBpf(`--by pod without a filter shows both pods and the host apart (${hier} hierarchy)`, async () => {
       const r = await run(['schedlat', '--by', 'pod', '--cgroup-hierarchy', hier, '--json', '-d', '3']);
       const rows = summary(r.stdout).rows;
       const byPod = new Map(rows.map((x) => [x.pod, x]));
@@ -76,14 +78,14 @@ describeContainerd('pods of a real containerd', () => {
     });
   }
 
-  it('--by container names the containers and their ids', async () => {
+  itBpf('--by container names the containers and their ids', async () => {
     const r = await run(['schedlat', '--namespace', 'shop', '--by', 'container', '--json', '-d', '2']);
     const rows = summary(r.stdout).rows;
     expect(rows.map((x) => x.container).sort()).toEqual(['busy-a-main', 'busy-b-main']);
     for (const x of rows) expect(pods.get(x.pod!)!.id.startsWith(x.container_id!)).toBe(true);
   });
 
-  it('host processes stay out of a pod: --pod busy-a --by comm has only the pod\'s commands', async () => {
+  itBpf('host processes stay out of a pod: --pod busy-a --by comm has only the pod\'s commands', async () => {
     const r = await run(['schedlat', '--pod', 'busy-a', '--json', '-d', '2']);
     const comms = summary(r.stdout).rows.map((x) => (x as Row & { comm: string }).comm);
     expect(comms).toContain(SLEEPER_COMM);
@@ -92,7 +94,7 @@ describeContainerd('pods of a real containerd', () => {
     for (const c of comms) expect(['sh', 'timeout', 'taskset', HOG_COMM, SLEEPER_COMM]).toContain(c);
   });
 
-  it('an unknown pod is an error naming close matches, exit 1', async () => {
+  itBpf('an unknown pod is an error naming close matches, exit 1', async () => {
     const r = await huatuo(['schedlat', '--pod', 'busy-c', '-n', 'shop', '-d', '1'], { env });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^huatuo: no pod "busy-c" in namespace "shop" on this node; did you mean shop\/busy-a, shop\/busy-b\?$/);
@@ -109,4 +111,4 @@ describeContainerd('pods of a real containerd', () => {
       expect(c.pids).toContain(p.pid);
     }
   });
-});
+}, { bpf: false });
