@@ -14,22 +14,23 @@ export function bpfUnavailableReason(): string | null {
 }
 
 /**
- * describe() for tests that need something this machine may lack: with a reason it is
- * skipped (the reason printed), except under CI=true, where the missing thing is a failure.
+ * The skip-or-fail rule: with no reason, define the block (or test); with one, skip it with
+ * the reason printed, except under CI=true, where the missing thing is a failure.
  */
-export function describeUnless(reason: string | null, name: string, fn: () => void): void {
-  if (!reason) {
-    describe(name, fn);
-    return;
-  }
+function unless(reason: string | null, name: string, define: (name: string, fn: () => void) => void, skip: (name: string, fn: () => void) => void, fn: () => void): void {
+  if (!reason) return define(name, fn);
   if (process.env.CI === 'true') {
-    describe(name, () => {
+    return define(name, () => {
       throw new Error(`"${name}" cannot run under CI: ${reason}`);
     });
-    return;
   }
   console.warn(`skipping "${name}": ${reason}`);
-  describe.skip(name, fn);
+  skip(name, fn);
+}
+
+/** describe() for tests that need something this machine may lack (the rule above). */
+export function describeUnless(reason: string | null, name: string, fn: () => void): void {
+  unless(reason, name, (n, f) => describe(n, f), (n, f) => describe.skip(n, f), fn);
 }
 
 /** describe() for tests that need root and BPF. */
@@ -39,22 +40,11 @@ export function describeBpf(name: string, fn: () => void): void {
 
 /**
  * it() for one test that needs what the rest of its file does not (BPF in a file of
- * containerd tests): the same rule as describeUnless, one test at a time, so a missing
- * prerequisite takes down only the tests that need it.
+ * containerd tests): the same rule, test by test, so a missing prerequisite takes down
+ * only the tests that need it.
  */
 export function itUnless(reason: string | null, name: string, fn: () => Promise<void> | void, timeout?: number): void {
-  if (!reason) {
-    it(name, fn, timeout);
-    return;
-  }
-  if (process.env.CI === 'true') {
-    it(name, () => {
-      throw new Error(`"${name}" cannot run under CI: ${reason}`);
-    });
-    return;
-  }
-  console.warn(`skipping "${name}": ${reason}`);
-  it.skip(name, fn);
+  unless(reason, name, (n, f) => it(n, f, timeout), (n, f) => it.skip(n, f), fn as () => void);
 }
 
 /** it() for a test that needs root and BPF. */
