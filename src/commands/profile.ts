@@ -12,6 +12,7 @@ import { writeFlameOutputs, type FlameOutputs } from '../profile/outputs.js';
 import { profileSummary, printProfileSummary } from '../profile/summary.js';
 import { runTicks, stopOnSignals } from '../collector/ticks.js';
 import { makeCapture, writeCapture } from '../capture/capture.js';
+import { profileCaptureData } from '../profile/capture.js';
 import { writeNdjson } from '../output/ndjson.js';
 import { setVerbose, logWarn } from '../log.js';
 import { usageError } from '../errors.js';
@@ -125,13 +126,10 @@ export function profileCommand(): Command {
     }
     const summary = profileSummary(stacks, flags.top, written, { durationS: elapsedS, errors: snap.errors, broken: snap.broken });
     if (flags.output) {
-      writeCapture(flags.output, makeCapture('profile', started, null, {
-        meta: { event: flags.event, frequency_hz: flags.period ? null : flags.frequency ?? 99, period: flags.period ?? null, group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS },
-        samples: snap.samples,
-        total_samples: snap.totalSamples,
-        stack_errors: snap.errors,
-        broken_stacks: snap.broken,
-      }));
+      writeCapture(flags.output, makeCapture('profile', started, null, profileCaptureData(
+        { event: flags.event, frequency_hz: flags.period ? null : flags.frequency ?? 99, period: flags.period ?? null, group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS },
+        snap,
+      )));
     }
     if (mode === 'json') writeNdjson(summary);
     else printProfileSummary(summary);

@@ -10,6 +10,7 @@ import { emptyHistogram } from '../../src/histogram/loglinear.js';
 import type { SchedlatRow } from '../../src/tools/schedlat.js';
 import { profileCaptureData, profileDataFromV1, samplesFromCapture } from '../../src/profile/capture.js';
 import type { ProfileSample } from '../../src/profile/model.js';
+import { SNAKE_CASE } from '../helpers/naming.js';
 
 const ID = 'f00dfeed'.repeat(8);
 const containers: Record<number, ContainerInfo> = {
@@ -24,8 +25,6 @@ const resolver = { byCgroupId: (_h: CgroupHier, id: number) => containers[id] } 
 function row(by: 'pod' | 'container', cgroupId: number): SchedlatRow {
   return { ...containerRowLabels(by, resolver, CgroupHier.V2, cgroupId), hist: emptyHistogram() };
 }
-
-export const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 
 describe('rows: unknown labels', () => {
   it('are null in JSON and "-" in tables, for --by pod and --by container', () => {
