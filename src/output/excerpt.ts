@@ -6,14 +6,16 @@ export function excerpt(input: string | Uint8Array, max = 40): string {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const parts: string[] = [];
   let length = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
+  for (const b of bytes) {
     const part = b === 0x5c ? '\\\\' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-    // Keep room for the "..." unless this is the last byte.
-    const room = i === bytes.length - 1 ? max : max - 3;
-    if (length + part.length > room) return parts.join('') + '...';
     parts.push(part);
     length += part.length;
+    if (length > max) break; // cut: no need to escape the rest
   }
-  return parts.join('');
+  if (length <= max) return parts.join('');
+  // Whole escapes only, and room for the "...".
+  let kept = 0;
+  let n = 0;
+  while (n < parts.length && kept + parts[n].length <= max - 3) kept += parts[n++].length;
+  return parts.slice(0, n).join('') + '...';
 }
