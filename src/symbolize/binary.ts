@@ -6,10 +6,11 @@
 import { statSync } from 'node:fs';
 import type { Frame } from '../profile/model.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
-import { parseElf, functionSymbols, hasSymtab, SHT_SYMTAB, SHT_DYNSYM, loadSegments, fileOffsetToVaddr, type ElfSegment, type ElfSymbol } from './elf-reader.js';
-import { AddressTable, buildAddressTable } from './address-table.js';
+import { parseElf, functionSymbolColumns, pltSymbols, hasSymtab, SHT_SYMTAB, SHT_DYNSYM, loadSegments, fileOffsetToVaddr, type ElfSegment, type ElfSymbol } from './elf-reader.js';
+import { AddressTable, buildAddressTable, columnsOf, concatColumns, entriesOf, type SymbolColumns } from './address-table.js';
 import { findDebugFile } from './debug-file.js';
 import { unknownFrame } from './frames.js';
+import { vdsoHelperSymbols } from './vdso.js';
 
 export interface SymbolTable {
   table: AddressTable;
@@ -17,7 +18,7 @@ export interface SymbolTable {
   origin: string;
 }
 
-export function symbolTable(symbols: ElfSymbol[], origin: string): SymbolTable {
+export function symbolTable(symbols: ElfSymbol[] | SymbolColumns, origin: string): SymbolTable {
   return {
     table: buildAddressTable(symbols),
     origin,
@@ -46,7 +47,7 @@ export class Binary {
     if (f) return f;
     this.lookups++;
     const i = this.symbols.table.find(vaddr);
-    const name = i < 0 ? null : this.symbols.table.names[i];
+    const name = i < 0 ? null : this.symbols.table.nameOf(i);
     if (name === null) f = unknownFrame(this.module, vaddr);
     else if (!(f = this.bySymbol[i])) {
       // One frame object per function, whatever the address inside it.
@@ -60,15 +61,17 @@ export class Binary {
 
 /** How to reach one mapped file. */
 export interface BinaryRef {
-  /** Cache key: `dev:inode`, or `[vdso]:<size>`. */
+  /** Cache key: `dev:inode`, or `[vdso]` (`[vdso]:PID` for a process's own copy). */
   key: string;
   module: string;
   /** Path as the process sees it, for finding debug files next to it. */
   path: string;
   /** Files to try, in order (through /proc/PID/root, then /proc/PID/map_files). */
   files: () => string[];
-  /** Instead of files: the bytes (the vDSO, read from process memory). */
+  /** Instead of files: the bytes (the vDSO, read from memory). */
   bytes?: () => Buffer;
+  /** The vDSO: its unexported functions are named after their callers (vdso.ts). */
+  vdso?: boolean;
   /** Roots to look for separate debug files in. */
   debugRoots: string[];
 }
@@ -128,12 +131,13 @@ export class BinaryStore {
   }
 
   private readSymbols(src: ByteSource, elf: ReturnType<typeof parseElf>, ref: BinaryRef): SymbolTable {
-    const own = functionSymbols(src, elf);
+    const own = concatColumns([functionSymbolColumns(src, elf), columnsOf(pltSymbols(src, elf))]);
     if (hasSymtab(elf)) return symbolTable(own, 'symtab');
     const dbg = findDebugFile({ roots: ref.debugRoots, path: ref.path, buildId: elf.buildId, debuglink: elf.debuglink });
+    if (!dbg && ref.vdso) return symbolTable(concatColumns([own, columnsOf(vdsoHelperSymbols(src, elf, entriesOf(own)))]), 'dynsym');
     if (!dbg) return symbolTable(own, 'dynsym');
     try {
-      return symbolTable(own.concat(functionSymbols(dbg.source, dbg.elf)), dbg.path);
+      return symbolTable(concatColumns([own, functionSymbolColumns(dbg.source, dbg.elf)]), dbg.path);
     } finally {
       dbg.source.close();
     }

@@ -23,7 +23,15 @@ export class CxxfiltProcess {
     private outFd: number | null,
   ) {}
 
-  /** Start `cmd` behind two FIFOs; null when that cannot be done here. */
+  /** Whether the probe's answer was read (c++filt answers line by line). */
+  private probed = false;
+  private probeFd: number | null = null;
+
+  /**
+   * Start `cmd` behind two FIFOs and send it the probe; null when that cannot be done
+   * here. The answer is read at the first demangle(): c++filt (linked with libbfd) takes
+   * a while to start on a busy machine, and need not be waited for until then.
+   */
   static start(cmd: string): CxxfiltProcess | null {
     let dir: string | null = null;
     const temp: number[] = []; // closed whatever happens: the child has its own copies
@@ -48,15 +56,16 @@ export class CxxfiltProcess {
       const childOut = open(outPath, constants.O_WRONLY, temp);
       // Non-blocking for the probe: a c++filt that does not answer line by line times out.
       const probeFd = open(outPath, constants.O_RDONLY | constants.O_NONBLOCK, own);
+      // From the probe on, blocking reads, woken as soon as it writes. Opened now: the
+      // FIFO's name is removed below.
+      const outFd = open(outPath, constants.O_RDONLY, own);
       const child = spawn(cmd, [], { stdio: [childIn, childOut, 'ignore'] });
       child.on('error', () => {});
-      p = new CxxfiltProcess(child, inFd, probeFd);
+      p = new CxxfiltProcess(child, inFd, outFd);
+      p.probeFd = probeFd;
       if (child.pid === undefined) throw new Error(`cannot run ${cmd}`);
       child.unref();
-      if (p.exchange(['_Z1fv'], PROBE_TIMEOUT_MS)?.[0] !== 'f()') throw new Error(`${cmd} does not answer line by line`);
-      // From now on blocking reads, woken as soon as it writes.
-      p.outFd = open(outPath, constants.O_RDONLY);
-      closeSync(probeFd);
+      writeSync(inFd, '_Z1fv\n');
       return p;
     } catch {
       if (p) p.close();
@@ -68,8 +77,23 @@ export class CxxfiltProcess {
     }
   }
 
+  /** Read the probe's answer (waiting up to PROBE_TIMEOUT_MS); false, and closed, if it is wrong. */
+  private probe(): boolean {
+    if (this.probed) return true;
+    const fd = this.probeFd;
+    this.probeFd = null;
+    const answer = fd === null ? null : this.read(fd, 1, PROBE_TIMEOUT_MS);
+    if (fd !== null) closeSync(fd);
+    if (answer?.[0] !== 'f()') {
+      this.close();
+      return false;
+    }
+    return (this.probed = true);
+  }
+
   /** One output line per name, or null when c++filt failed (it is then closed). */
   demangle(names: string[]): string[] | null {
+    if (!this.probe()) return null;
     const out: string[] = [];
     let i = 0;
     while (i < names.length) {
@@ -89,20 +113,29 @@ export class CxxfiltProcess {
     return out;
   }
 
-  /** Write names, read one line per name; `timeoutMs` only applies to a non-blocking fd. */
-  private exchange(names: string[], timeoutMs = 0): string[] | null {
+  /** Write names, read one line per name. */
+  private exchange(names: string[]): string[] | null {
     if (this.inFd === null || this.outFd === null) return null;
     try {
       const data = Buffer.from(names.join('\n') + '\n');
       for (let off = 0; off < data.length; ) off += writeSync(this.inFd, data, off);
+    } catch {
+      return null;
+    }
+    return this.read(this.outFd, names.length);
+  }
+
+  /** `lines` lines from fd; `timeoutMs` only applies to a non-blocking fd. */
+  private read(fd: number, lines: number, timeoutMs = 0): string[] | null {
+    try {
       const parts: Buffer[] = [];
       let newlines = 0;
       const buf = Buffer.allocUnsafe(64 * 1024);
       const deadline = Date.now() + timeoutMs;
-      while (newlines < names.length) {
+      while (newlines < lines) {
         let n: number;
         try {
-          n = readSync(this.outFd, buf, 0, buf.length, null);
+          n = readSync(fd, buf, 0, buf.length, null);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) return null;
           Atomics.wait(sleeper, 0, 0, 1);
@@ -113,9 +146,9 @@ export class CxxfiltProcess {
         for (let k = part.indexOf(10); k >= 0; k = part.indexOf(10, k + 1)) newlines++;
         parts.push(part);
       }
-      const lines = Buffer.concat(parts).toString('utf8').split('\n');
-      lines.pop();
-      return lines.length === names.length ? lines : null;
+      const out = Buffer.concat(parts).toString('utf8').split('\n');
+      out.pop();
+      return out.length === lines ? out : null;
     } catch {
       return null;
     }
@@ -127,6 +160,8 @@ export class CxxfiltProcess {
 
   /** Ends c++filt (EOF on its input, then SIGTERM). Idempotent. */
   close(): void {
+    if (this.probeFd !== null) closeSync(this.probeFd);
+    this.probeFd = null;
     if (this.inFd !== null) closeSync(this.inFd);
     if (this.outFd !== null) closeSync(this.outFd);
     this.inFd = this.outFd = null;

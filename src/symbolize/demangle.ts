@@ -76,12 +76,16 @@ export class Demangler {
     todo.forEach((n, i) => this.cache.set(n, out ? tidyDemangled(n, out[i]) || n : n));
   }
 
+  /** Start c++filt now rather than at the first mangled name. */
+  start(): void {
+    if (!this.available || this.coprocess !== undefined) return;
+    this.coprocess = CxxfiltProcess.start(this.cmd as string);
+    if (this.coprocess) this.runs++;
+  }
+
   private run(names: string[]): string[] | null {
     if (!this.available) return null;
-    if (this.coprocess === undefined) {
-      this.coprocess = CxxfiltProcess.start(this.cmd as string);
-      if (this.coprocess) this.runs++;
-    }
+    this.start();
     if (this.coprocess) {
       const out = this.coprocess.demangle(names);
       if (out) return out;

@@ -26,6 +26,7 @@ export function parsePerfMap(text: string): PerfMapEntry[] {
   return out;
 }
 
+const RETRY_OPEN_MS = 1000;
 /** How far back from the binary-search hit we look for an entry covering the address. */
 const SCAN_BACK = 64;
 
@@ -39,6 +40,7 @@ export class PerfMap {
   private fd: number | null = null;
   /** Times new lines were read, for stats. */
   reads = 0;
+  private triedAt = -Infinity;
 
   /** `paths`: where the map may be, in order; the first that opens is kept open until close(). */
   constructor(private readonly paths: string[]) {}
@@ -50,6 +52,10 @@ export class PerfMap {
   /** Open the file now if it exists, so it stays readable after its process (and /proc/PID/root) is gone. */
   open(): boolean {
     if (this.fd !== null) return true;
+    // A process without a map misses on every JIT address: look for the file once a second, not once a miss.
+    const now = Date.now();
+    if (now - this.triedAt < RETRY_OPEN_MS) return false;
+    this.triedAt = now;
     for (const p of this.paths) {
       try {
         this.fd = openSync(p, 'r');

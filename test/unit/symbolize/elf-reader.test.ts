@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { rmSync } from 'node:fs';
 import { FileSource, BufferSource } from '../../../src/symbolize/byte-source.js';
-import { parseElf, functionSymbols, loadSegments, fileOffsetToVaddr, hasSymtab, ElfError, EM_X86_64, EM_AARCH64, type ElfFile } from '../../../src/symbolize/elf-reader.js';
+import { parseElf, functionSymbols, pltSymbols, loadSegments, fileOffsetToVaddr, hasSymtab, ElfError, EM_X86_64, EM_AARCH64, type ElfFile } from '../../../src/symbolize/elf-reader.js';
 import { symbolTable } from '../../../src/symbolize/binary.js';
 import { tempDir, cc, nm, buildId, run, fixture } from '../../fixtures/symbolize/build.js';
 
@@ -32,6 +32,25 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ELF reader', () => {
+  it('names the PLT stubs of an executable, a library and a system binary as objdump does', () => {
+    const bins = [pie, noPie, lib, '/usr/bin/bash', cc(dir, 'spin-ibt', [fixture('spin.c')], ['-fcf-protection=full'])];
+    for (const bin of bins) {
+      const ref = new Map<number, string>(); // objdump's <name@plt> labels
+      for (const l of run('objdump', ['-d', '-j', '.plt', '-j', '.plt.sec', bin]).split('\n')) {
+        const m = /^([0-9a-f]+) <(.+@plt)>:$/.exec(l);
+        if (m) ref.set(parseInt(m[1], 16), m[2].replace(/@[^@]*@plt$/, '@plt'));
+      }
+      const { elf, src } = read(bin);
+      try {
+        const got = new Map(pltSymbols(src, elf).map((p) => [p.value, p.name]));
+        expect(ref.size, bin).toBeGreaterThan(0);
+        expect(got, bin).toEqual(ref);
+      } finally {
+        src.close();
+      }
+    }
+  });
+
   it('reads a PIE: type, machine, build-id, function symbols as nm has them', () => {
     const { elf, src } = read(pie);
     try {

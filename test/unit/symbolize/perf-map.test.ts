@@ -1,5 +1,5 @@
 // JIT perf maps: parsing, lazy reading, reading again when the JIT appended.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import { writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePerfMap, PerfMap } from '../../../src/symbolize/perf-map.js';
@@ -20,9 +20,16 @@ describe('perf maps', () => {
     dir = tempDir();
     const path = join(dir, 'perf-1.map');
     const m = new PerfMap([join(dir, 'missing.map'), path]);
-    expect(m.lookup(0x1000)).toBeNull(); // no file yet
-    writeFileSync(path, '1000 100 first\n2000 10 second\n3000 10 partial');
-    expect(m.lookup(0x1050)).toBe('first');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      expect(m.lookup(0x1000)).toBeNull(); // no file yet
+      writeFileSync(path, '1000 100 first\n2000 10 second\n3000 10 partial');
+      expect(m.lookup(0x1050)).toBeNull(); // looked for a moment ago: not again yet
+      vi.advanceTimersByTime(1000);
+      expect(m.lookup(0x1050)).toBe('first');
+    } finally {
+      vi.useRealTimers();
+    }
     expect(m.lookup(0x2010)).toBeNull(); // just past its end
     expect(m.lookup(0x3000)).toBeNull(); // the incomplete line is not read yet
     appendFileSync(path, '\n1040 20 replaced\n');
