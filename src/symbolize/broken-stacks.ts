@@ -1,7 +1,9 @@
 // Stacks that stop short: a frame-pointer unwind through code built without frame pointers
 // ends early, so the outermost user frame is not a thread entry. Counted per binary (the
-// module of the outermost user frame), to tell which one to rebuild.
+// module of the outermost user frame), to tell which one to rebuild. Stacks that end in
+// JIT code (or in the vDSO) are left out: rebuilding a binary cannot help them.
 import type { Frame } from '../profile/model.js';
+import { ANON_MODULE, UNMAPPED_MODULE, VDSO_MODULE } from './frames.js';
 
 /** Where user stacks begin: process start, thread start, clone, for glibc, musl, Go and Rust. */
 export const THREAD_ENTRIES: ReadonlySet<string> = new Set([
@@ -42,12 +44,28 @@ export interface BrokenStackReport {
   hint: string;
 }
 
+/**
+ * The frame a stack is charged to: its outermost user frame, past the garbage a broken
+ * frame-pointer chain leaves at the root (addresses in no mapping), so the binary whose
+ * code the chain broke in is named. Undefined for kernel-only stacks and for stacks that
+ * end in JIT code or anonymous memory.
+ */
+function chargedFrame(frames: Frame[]): Frame | undefined {
+  let i = frames.findIndex((f) => f.kind !== 'kernel');
+  if (i < 0) return undefined;
+  while (i + 1 < frames.length && frames[i].module === UNMAPPED_MODULE && frames[i + 1].kind !== 'kernel') i++;
+  const f = frames[i];
+  // The vDSO is the kernel's, built without frame pointers: nothing to rebuild there.
+  if (f.kind === 'kernel' || f.kind === 'jit' || f.module === ANON_MODULE || f.module === UNMAPPED_MODULE || f.module === VDSO_MODULE) return undefined;
+  return f;
+}
+
 export class BrokenStacks {
   private readonly byModule = new Map<string, { samples: number; broken: number }>();
 
-  /** One symbolized stack (root first) seen `count` times; stacks without user frames are ignored. */
+  /** One symbolized stack (root first) seen `count` times; kernel-only and JIT-rooted stacks are ignored. */
   add(frames: Frame[], count: number): void {
-    const root = frames.find((f) => f.kind !== 'kernel');
+    const root = chargedFrame(frames);
     if (!root) return;
     const module = root.module ?? '[unknown]';
     let m = this.byModule.get(module);

@@ -5,6 +5,21 @@ import type { Frame } from '../profile/model.js';
 export const UNKNOWN = '[unknown]';
 export const ANON_MODULE = '[anon]';
 export const KERNEL_MODULE = '[kernel.kallsyms]';
+export const UNMAPPED_MODULE = '[unmapped]';
+export const VDSO_MODULE = '[vdso]';
+/** How JIT code no perf map names is labelled: `[JIT] node`, or `[JIT]` for a runtime not told apart. */
+export const JIT_LABEL = '[JIT]';
+
+/** A frame in JIT code (anonymous executable memory) that no perf map names. */
+export function jitFrame(runtime: string | undefined): Frame {
+  return { name: runtime ? `${JIT_LABEL} ${runtime}` : JIT_LABEL, kind: 'jit', module: ANON_MODULE };
+}
+
+/** The runtime of an unnamed JIT frame ('' when not told apart), or null for any other frame. */
+export function unnamedJitRuntime(f: Frame): string | null {
+  if (f.kind !== 'jit' || !f.name.startsWith(JIT_LABEL)) return null;
+  return f.name.slice(JIT_LABEL.length + 1);
+}
 
 export function unknownFrame(module: string, offset: number | bigint): Frame {
   const off = typeof offset === 'bigint' ? offset : BigInt(Math.max(0, Math.floor(offset)));

@@ -1,20 +1,28 @@
 // What one process looks like to the symbolizer: its executable mappings, each with its
-// parsed binary (or marked anonymous, for JIT code), and its JIT perf map. Taken once,
-// when the process is first seen, and kept after it exits.
-import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
+// parsed binary (or marked anonymous, for JIT code), its JIT perf map, and which JIT
+// runtime it is. Taken when the process is first seen, re-read on a miss while it lives,
+// and kept after it exits.
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { Frame } from '../profile/model.js';
 import { parseMaps, nsPidOf, startTimeOf, type Mapping } from './proc-maps.js';
 import { inodeOf, type Binary, type BinaryStore } from './binary.js';
 import { PerfMap } from './perf-map.js';
 import { moduleName } from './frames.js';
+import { jitRuntimeOf, type JitRuntime } from './runtime.js';
+import { ownVdso, readMemory } from './vdso.js';
 
 export interface Region {
   start: number;
   end: number;
   offset: number;
   module: string;
-  /** file: an ELF (or the vDSO); anon: anonymous memory, where JIT code lives; other: [uprobes] and such. */
-  kind: 'file' | 'anon' | 'other';
+  /**
+   * file: an ELF (or the vDSO); anon: anonymous executable memory, where JIT code lives;
+   * reserved: an inaccessible anonymous reservation of a JIT runtime, where it maps code
+   * later (V8's code range): code sampled there was mapped after this snapshot;
+   * other: [uprobes] and such.
+   */
+  kind: 'file' | 'anon' | 'reserved' | 'other';
   binary: Binary | null;
 }
 
@@ -26,6 +34,8 @@ export class ProcessImage {
   /** When the maps were last read (ms), for re-reading them when an address is in none. */
   readAt = 0;
   startTime: string | undefined;
+  /** The JIT runtime, told from the executable and libraries (runtime.ts). */
+  runtime: JitRuntime | undefined;
 
   constructor(
     readonly pid: number,
@@ -49,12 +59,23 @@ export class ProcessImage {
     if (this.startTime !== undefined && start !== this.startTime) return false; // pid reused
     this.startTime = start;
     const regions: Region[] = [];
-    for (const m of parseMaps(maps)) {
+    const mappings = parseMaps(maps);
+    for (const m of mappings) {
       if (!m.perms.includes('x')) continue;
       regions.push(this.region(m, store, host));
     }
+    let exe: string | undefined;
+    try {
+      exe = readlinkSync(`${this.proc}/exe`);
+    } catch { /* a kernel thread, or gone */ }
+    this.runtime = jitRuntimeOf(exe, new Set(regions.map((r) => r.module)));
+    if (this.runtime) {
+      for (const m of mappings) {
+        if (m.perms.startsWith('---') && m.inode === 0 && !m.path) regions.push({ start: m.start, end: m.end, offset: 0, module: moduleName(''), kind: 'reserved', binary: null });
+      }
+    }
     this.regions = regions.sort((a, b) => a.start - b.start);
-    if (!this.jit && regions.some((r) => r.kind === 'anon')) {
+    if (!this.jit && regions.some((r) => r.kind === 'anon' || r.kind === 'reserved')) {
       const nspid = nsPidOf(status) ?? this.pid;
       const paths = [`${this.proc}/root/tmp/perf-${nspid}.map`];
       // After exit /proc/PID/root is gone; a process in our own pid namespace wrote to our /tmp.
@@ -72,8 +93,19 @@ export class ProcessImage {
     if (m.path === '[vdso]') {
       r.kind = 'file';
       r.offset = 0;
+      // One image per kernel: ours, unless this one differs in size (a 32-bit process's).
+      const self = ownVdso();
+      const mine = self !== null && self.length === m.end - m.start;
       const mem = `${this.proc}/mem`;
-      r.binary = store.get({ key: `[vdso]:${m.end - m.start}`, module: '[vdso]', path: '', files: () => [], bytes: () => readMemory(mem, m.start, m.end - m.start), debugRoots });
+      r.binary = store.get({
+        key: mine ? '[vdso]' : `[vdso]:${this.pid}`,
+        module: '[vdso]',
+        path: '',
+        files: () => [],
+        bytes: () => (mine ? self : readMemory(mem, m.start, m.end - m.start)),
+        debugRoots,
+        vdso: true,
+      });
     } else if (special) {
       r.kind = 'other';
     } else if (!m.path || m.path.startsWith('[') || m.inode === 0) {
@@ -109,16 +141,5 @@ export class ProcessImage {
 
   close(): void {
     this.jit?.close();
-  }
-}
-
-function readMemory(path: string, at: number, length: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const n = readSync(fd, buf, 0, length, at);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
   }
 }

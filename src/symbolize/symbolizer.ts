@@ -3,11 +3,12 @@
 // Work grows with unique addresses: frames are cached per process and per binary.
 import type { Frame } from '../profile/model.js';
 import { hostRootOf } from '../containers/cgroup.js';
-import { loadKallsyms, type KernelSymbols } from './kallsyms.js';
+import { logDebug } from '../log.js';
+import { loadKallsyms, loadKallsymsAsync, type KernelSymbols } from './kallsyms.js';
 import { BinaryStore } from './binary.js';
 import { ProcessImage } from './process-image.js';
 import { Demangler, isMangled } from './demangle.js';
-import { unknownFrame } from './frames.js';
+import { unknownFrame, jitFrame, unnamedJitRuntime, ANON_MODULE, UNMAPPED_MODULE } from './frames.js';
 
 export interface SymbolizerOptions {
   /** The host's / when running in a pod (prefix for /proc etc.); default $HUATUO_HOST_ROOT or ''. */
@@ -45,6 +46,8 @@ export interface SymbolizerStats {
 /** Anonymous or unmapped misses may be JIT code not yet in the perf map: re-read maps at most this often. */
 const REFRESH_MS = 250;
 const MAX_USER = BigInt(Number.MAX_SAFE_INTEGER);
+/** Kernel functions of execve, from where the old image is left behind (GCC may add .isra.N and such). */
+const EXEC_PATH = /^(bprm_execve|exec_binprm|load_elf_binary|begin_new_exec)(\.|$)/;
 
 export class Symbolizer {
   private readonly host: string;
@@ -63,6 +66,18 @@ export class Symbolizer {
     this.store = new BinaryStore((f) => {
       if (isMangled(f.name)) this.pending.push(f);
     });
+  }
+
+  /**
+   * Do the once-per-run work ahead of the first symbolization, while sampling goes on:
+   * the kernel's symbols (read off the event loop) and the c++filt child.
+   */
+  async warmUp(): Promise<void> {
+    this.demangler.start();
+    const t0 = performance.now();
+    const k = await loadKallsymsAsync(this.kallsymsPath);
+    logDebug(`profile: kernel symbols ${this.kernel ? 'were needed first' : `ready in ${(performance.now() - t0).toFixed(0)} ms`}`);
+    this.kernel ??= k;
   }
 
   /** Read the process's maps and parse its binaries, once; true when it could be read. */
@@ -100,6 +115,22 @@ export class Symbolizer {
     return out;
   }
 
+  /** Read a snapshotted process's maps again (runtimes map code after start-up); false when gone. */
+  reread(pid: number): boolean {
+    const img = this.procs.get(pid);
+    return img ? img.read(this.store, this.host) : this.snapshot(pid);
+  }
+
+  /** The JIT runtime of a process read so far (runtime.ts), if it is one. */
+  runtimeOf(pid: number): string | undefined {
+    return this.procs.get(pid)?.runtime;
+  }
+
+  /** Entries in the process's JIT perf map (0: none, or the process was never read). */
+  perfMapEntries(pid: number): number {
+    return this.procs.get(pid)?.jit?.size ?? 0;
+  }
+
   stats(): SymbolizerStats {
     let jitEntries = 0;
     for (const p of this.procs.values()) jitEntries += p.jit?.size ?? 0;
@@ -131,11 +162,21 @@ export class Symbolizer {
     const { user, kernel } = stack;
     // Leaf first in, root first out. Non-leaf addresses are return addresses: the call
     // is the byte before (so a call that ends a function counts for that function).
-    if (user.length) {
+    const kframes: Frame[] = [];
+    for (let i = kernel.length - 1; i >= 0; i--) if (kernel[i]) kframes.push(this.kernelLookup(kernel[i], i > 0));
+    // Inside execve the user registers are still the old program's, while the maps are
+    // (or soon will be) the new one's: those addresses name nothing.
+    if (user.length && !kframes.some((f) => EXEC_PATH.test(f.name))) {
       const img = this.image(stack.tgid);
-      for (let i = user.length - 1; i >= 0; i--) if (user[i]) out.push(this.userLookup(img, user[i], i > 0));
+      for (let i = user.length - 1; i >= 0; i--) {
+        if (!user[i]) continue;
+        const f = this.userLookup(img, user[i], i > 0);
+        // JS calling JS without a perf map: one [JIT] frame says as much as ten.
+        if (f.kind === 'jit' && f.name === out[out.length - 1]?.name && unnamedJitRuntime(f) !== null) continue;
+        out.push(f);
+      }
     }
-    for (let i = kernel.length - 1; i >= 0; i--) if (kernel[i]) out.push(this.kernelLookup(kernel[i], i > 0));
+    for (const f of kframes) out.push(f);
     return out;
   }
 
@@ -147,12 +188,12 @@ export class Symbolizer {
   }
 
   private userLookup(img: ProcessImage, addr: bigint, returnAddress = false): Frame {
-    if (addr > MAX_USER) return unknownFrame('[unmapped]', addr);
+    if (addr > MAX_USER) return unknownFrame(UNMAPPED_MODULE, addr);
     const a = Number(addr) - (returnAddress ? 1 : 0);
     const cached = img.frames.get(a);
     if (cached) return cached;
     let r = img.find(a);
-    if (!r && Date.now() - img.readAt > REFRESH_MS) {
+    if ((!r || r.kind === 'reserved') && Date.now() - img.readAt > REFRESH_MS) {
       img.read(this.store, this.host); // mapped since the snapshot (dlopen, new JIT pages)?
       r = img.find(a);
     }
@@ -163,10 +204,14 @@ export class Symbolizer {
       f = r.binary ? r.binary.frameAt(off) : unknownFrame(r.module, off);
     } else {
       const name = r?.kind === 'other' ? null : img.jit?.lookup(a) ?? null;
-      if (name !== null) f = { name, kind: 'jit', module: r?.module ?? '[anon]' };
-      else {
-        f = r ? unknownFrame(r.module, a - r.start) : unknownFrame('[unmapped]', a);
-        keep = false; // the JIT may name it later
+      if (name !== null) f = { name, kind: 'jit', module: r?.module ?? ANON_MODULE };
+      else if (r?.kind === 'anon' || r?.kind === 'reserved') {
+        // Code the process made itself. A perf map that exists may name it later.
+        f = jitFrame(img.runtime);
+        keep = !img.jit?.open();
+      } else {
+        f = r ? unknownFrame(r.module, a - r.start) : unknownFrame(UNMAPPED_MODULE, a);
+        keep = false; // mapped later, or named by a JIT later
       }
     }
     if (keep) {

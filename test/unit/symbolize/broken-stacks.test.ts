@@ -33,4 +33,15 @@ describe('broken stacks', () => {
     ]);
     expect(BROKEN_STACK_HINT).toBe('build with -fno-omit-frame-pointer');
   });
+
+  it('leaves out stacks that end in JIT code, and looks past garbage at the root', () => {
+    const b = new BrokenStacks();
+    b.add([{ name: '[JIT] node', kind: 'jit', module: '[anon]' }, u('Builtins_JSEntry', 'node')], 5);
+    b.add([{ name: 'JS:*hot', kind: 'jit', module: '[anon]' }], 1);
+    b.add([{ name: '[unknown] ([anon]+0x10)', kind: 'unknown', module: '[anon]' }], 1);
+    b.add([{ name: '[unknown] ([unmapped]+0x746f6f72)', kind: 'unknown', module: '[unmapped]' }, u('open', 'libc.so.6'), k('do_syscall_64')], 3);
+    b.add([{ name: '[unknown] ([unmapped]+0x10)', kind: 'unknown', module: '[unmapped]' }, k('do_syscall_64')], 2);
+    b.add([u('clock_gettime', '[vdso]')], 2);
+    expect(b.report()).toEqual([{ module: 'libc.so.6', samples: 3, broken: 3, share: 1, hint: BROKEN_STACK_HINT }]);
+  });
 });
