@@ -56,6 +56,8 @@ export interface StackErrors {
 
 /** A RawStack that also says why a stack is empty, when it was not -U/-K. */
 export interface SampledStack extends RawStack {
+  /** The counts map's key, as bytes in a string: identifies the row from read to read. */
+  key: string;
   /** bpf_get_stackid's -errno for the kernel stack (-14 EFAULT, -17 EEXIST, -12 ENOMEM). */
   kernelError?: number;
   userError?: number;
@@ -77,6 +79,67 @@ export const PROFILE_ERR = {
 /** PROFILE_STACK_SKIPPED: the stack id of a stack not taken (-U, -K). */
 export const PROFILE_STACK_SKIPPED = -1;
 const DEFAULT_FREQUENCY_HZ = 99;
+
+/**
+ * The most samples per second per CPU huatuo takes, whatever the kernel would allow.
+ * Every sample is an interrupt plus two stack walks; on a 2-core VM (2026-12, 6.18,
+ * software cpu-clock) that measured ~5-15% of each CPU at 1 kHz, ~28% at 4 kHz (perf's
+ * default), ~60% at 10 kHz, and ~90% at 50 kHz, where huatuo itself starved and ran
+ * 17 s past -d 1. 1 kHz resolves a millisecond and fills a flame graph in seconds.
+ */
+export const MAX_SAMPLE_HZ = 1000;
+/**
+ * The smallest --period for --event cycles: 5M cycles is MAX_SAMPLE_HZ on a 5 GHz core,
+ * faster than any server clock, so no CPU samples faster than the cap.
+ */
+export const MIN_CYCLES_PERIOD = 5_000_000;
+const MAX_SAMPLE_RATE_FILE = '/proc/sys/kernel/perf_event_max_sample_rate';
+/**
+ * The largest --stack-storage-size the command takes: 131072 stacks of 127 frames is
+ * 130 MB of kernel memory, and the rows it feeds are read, symbolized and written
+ * within a second or two at the end of a run.
+ */
+export const MAX_STACK_STORAGE = 131072;
+
+/** The kernel's limit on samples per second (kernel.perf_event_max_sample_rate), if readable. */
+export function kernelMaxSampleRate(path = MAX_SAMPLE_RATE_FILE): number | undefined {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The highest rate accepted: huatuo's cap, or the kernel's limit when that is lower. */
+export function sampleRateLimit(kernelMax = kernelMaxSampleRate()): { hz: number; why: string } {
+  if (kernelMax !== undefined && kernelMax < MAX_SAMPLE_HZ) return { hz: kernelMax, why: 'kernel.perf_event_max_sample_rate' };
+  return { hz: MAX_SAMPLE_HZ, why: `huatuo's cap${kernelMax !== undefined ? `; kernel.perf_event_max_sample_rate is ${kernelMax}` : ''}` };
+}
+
+/**
+ * Refuse, as usage errors, sampling settings that are malformed or would sample faster
+ * than sampleRateLimit(): before anything is opened.
+ */
+export function checkSampling(o: Pick<ProfileOptions, 'event' | 'frequencyHz' | 'period' | 'userOnly' | 'kernelOnly'>, kernelMax = kernelMaxSampleRate()): void {
+  if (!EVENTS[o.event]) throw usageError(`--event must be one of ${PROFILE_EVENTS.join(', ')}, not "${o.event}"`);
+  if (o.userOnly && o.kernelOnly) throw usageError('-U (user stacks only) and -K (kernel stacks only) exclude each other');
+  if (o.period !== undefined && o.frequencyHz !== undefined) throw usageError('-F/--frequency and --period exclude each other');
+  const limit = sampleRateLimit(kernelMax);
+  if (o.period !== undefined) {
+    if (!Number.isSafeInteger(o.period) || o.period <= 0) throw usageError(`--period needs a positive integer, not ${o.period}`);
+    if (o.event === 'cycles') {
+      if (o.period < MIN_CYCLES_PERIOD) throw usageError(`--period ${o.period}: the shortest --event cycles period is ${MIN_CYCLES_PERIOD} cycles (${MAX_SAMPLE_HZ} samples/s per CPU at 5 GHz)`);
+    } else {
+      const min = Math.ceil(1e9 / limit.hz);
+      if (o.period < min) throw usageError(`--period ${o.period}: the shortest cpu-clock period is ${min} ns (${limit.hz} samples/s per CPU: ${limit.why})`);
+    }
+    return;
+  }
+  const hz = o.frequencyHz ?? DEFAULT_FREQUENCY_HZ;
+  if (!Number.isSafeInteger(hz) || hz <= 0) throw usageError(`-F needs a positive integer frequency, not ${hz}`);
+  if (hz > limit.hz) throw usageError(`-F ${hz}: the highest frequency is ${limit.hz} Hz per CPU (${limit.why})`);
+}
 
 // perf_event_open(2): PERF_TYPE_* and their PERF_COUNT_* configs.
 const EVENTS: Record<ProfileEvent, { type: number; config: number }> = {
@@ -117,17 +180,10 @@ function errnoCode(e: unknown): string | undefined {
 
 /** The perf attr for the options, refusing impossible combinations as usage errors. */
 function perfAttr(o: ProfileOptions): Omit<PerfEventAttr, 'cpu'> {
+  checkSampling(o);
   const ev = EVENTS[o.event];
-  if (!ev) throw usageError(`--event must be one of ${PROFILE_EVENTS.join(', ')}, not "${o.event}"`);
-  if (o.userOnly && o.kernelOnly) throw usageError('-U (user stacks only) and -K (kernel stacks only) exclude each other');
-  if (o.period !== undefined && o.frequencyHz !== undefined) throw usageError('-F (frequency) and -c (period) exclude each other');
-  if (o.period !== undefined) {
-    if (!Number.isSafeInteger(o.period) || o.period <= 0) throw usageError(`-c needs a positive integer period, not ${o.period}`);
-    return { ...ev, samplePeriod: o.period, pid: -1 };
-  }
-  const hz = o.frequencyHz ?? DEFAULT_FREQUENCY_HZ;
-  if (!Number.isSafeInteger(hz) || hz <= 0) throw usageError(`-F needs a positive integer frequency, not ${hz}`);
-  return { ...ev, sampleFreq: hz, pid: -1 };
+  if (o.period !== undefined) return { ...ev, samplePeriod: o.period, pid: -1 };
+  return { ...ev, sampleFreq: o.frequencyHz ?? DEFAULT_FREQUENCY_HZ, pid: -1 };
 }
 
 /** perf_event_open's errors, in words the user can act on. */
@@ -164,6 +220,9 @@ export class ProfileSession {
   readonly cpus: number[];
   private readonly keyLayout: StructLayout<ProfileKey>;
   private readonly knownPids = new Set<number>();
+  /** counts rows seen (by key bytes) and stacks looked up (by id), kept from read to read. */
+  private readonly rows = new Map<string, SampledStack>();
+  private readonly stackCache = new Map<number, bigint[]>();
   private filterRefresher: CgroupFilterRefresher | undefined;
 
   private constructor(readonly options: ProfileOptions, obj: BpfObject, cpus: number[]) {
@@ -234,40 +293,52 @@ export class ProfileSession {
     this.filterRefresher?.refresh();
   }
 
-  /** Everything counted since start: cumulative, cheap enough to call every second. */
+  /**
+   * Everything counted since start: cumulative, cheap enough to call every second. A row's
+   * stacks are looked up once: without BPF_F_REUSE_STACKID a stack id never changes its
+   * stack, and rows are never deleted.
+   */
   read(): ProfileRead {
     this.refreshFilter();
-    const cache = new Map<number, bigint[]>(); // stack id → addresses, within this read
-    const lookup = (id: number): bigint[] => {
-      let a = cache.get(id);
-      if (!a) {
-        const raw = this.obj.stackLookup('stacks', id);
-        a = raw ? Array.from(raw) : [];
-        cache.set(id, a);
-      }
-      return a;
-    };
     const stacks: SampledStack[] = [];
     let counted = 0;
     for (const { key, value } of this.obj.mapEntries('counts')) {
-      const k = this.keyLayout.decode(key);
+      const id = key.toString('latin1');
       const count = u64At(value);
       counted += count;
-      const s: SampledStack = {
-        tgid: k.tgid,
-        pid: k.pid,
-        cgroupId: k.cgroup_id,
-        comm: k.comm,
-        kernel: k.kern_stack_id >= 0 ? lookup(k.kern_stack_id) : [],
-        user: k.user_stack_id >= 0 ? lookup(k.user_stack_id) : [],
-        count,
-      };
-      if (k.kern_stack_id < 0 && k.kern_stack_id !== PROFILE_STACK_SKIPPED) s.kernelError = k.kern_stack_id;
-      if (k.user_stack_id < 0 && k.user_stack_id !== PROFILE_STACK_SKIPPED) s.userError = k.user_stack_id;
-      stacks.push(s);
+      let s = this.rows.get(id);
+      if (!s) this.rows.set(id, (s = this.row(id, key)));
+      stacks.push({ ...s, count });
     }
     const errors = this.errors();
     return { stacks, errors, totalSamples: counted + errors.counts_full };
+  }
+
+  private row(id: string, key: Buffer): SampledStack {
+    const k = this.keyLayout.decode(key);
+    const lookup = (stackId: number): bigint[] => {
+      if (stackId < 0) return [];
+      let a = this.stackCache.get(stackId);
+      if (!a) {
+        const raw = this.obj.stackLookup('stacks', stackId);
+        a = raw ? Array.from(raw) : [];
+        this.stackCache.set(stackId, a);
+      }
+      return a;
+    };
+    const s: SampledStack = {
+      key: id,
+      tgid: k.tgid,
+      pid: k.pid,
+      cgroupId: k.cgroup_id,
+      comm: k.comm,
+      kernel: lookup(k.kern_stack_id),
+      user: lookup(k.user_stack_id),
+      count: 0,
+    };
+    if (k.kern_stack_id < 0 && k.kern_stack_id !== PROFILE_STACK_SKIPPED) s.kernelError = k.kern_stack_id;
+    if (k.user_stack_id < 0 && k.user_stack_id !== PROFILE_STACK_SKIPPED) s.userError = k.user_stack_id;
+    return s;
   }
 
   /** Samples that lost a stack or were not counted, since start. */
