@@ -11,10 +11,41 @@
 
 #define TASK_COMM_LEN 16
 
+/* Enums, not macros, at the kernel/user boundary: they are in the object's BTF, and user
+ * space reads their values from there (BpfObject.enumValues) instead of restating them.
+ */
+
 /* Which cgroup hierarchy a cgroup id refers to (rodata targ_cgroup_hier). */
-#define CGROUP_HIER_V2 0	/* the unified (default) hierarchy */
-#define CGROUP_HIER_V1_CPU 1	/* cgroup v1 cpu controller */
-#define CGROUP_HIER_V1_MEMORY 2 /* cgroup v1 memory controller */
+enum cgroup_hier {
+	CGROUP_HIER_V2 = 0,	   /* the unified (default) hierarchy */
+	CGROUP_HIER_V1_CPU = 1,	   /* cgroup v1 cpu controller */
+	CGROUP_HIER_V1_MEMORY = 2, /* cgroup v1 memory controller */
+};
+
+/* What a latency tool's rows are keyed by on the task side (rodata targ_by). A tool's
+ * own keys (softirq's vector) start at TASK_KEY_BY_TOOL.
+ */
+enum task_key_by {
+	TASK_KEY_BY_COMM = 0,
+	TASK_KEY_BY_PID = 1,	/* one row per process, named as its main thread */
+	TASK_KEY_BY_TID = 2,
+	TASK_KEY_BY_CPU = 3,
+	TASK_KEY_BY_CGROUP = 4, /* also pod and container rows: cgroups relabelled in user space */
+	TASK_KEY_BY_TOOL = 8,
+};
+
+/* The task part of a row's key; members a key does not use stay zero. */
+struct task_key {
+	__u64 cgroup_id; /* TASK_KEY_BY_CGROUP */
+	__u32 id;	 /* tgid, tid or cpu */
+	__u32 __pad;
+	char comm[16];	 /* TASK_KEY_BY_COMM, PID, TID */
+};
+
+/* Anchors: unused, but they put the enums and the key in every object's BTF. */
+const enum cgroup_hier cgroup_hier_btf_anchor __attribute__((unused));
+const enum task_key_by task_key_by_btf_anchor __attribute__((unused));
+const struct task_key task_key_btf_anchor __attribute__((unused));
 
 /* Reading task fields from code shared by tp_btf and raw_tp programs. A tp_btf program
  * gets BTF-typed pointers it may load from directly, which costs no helper call; a raw_tp
@@ -161,14 +192,64 @@ static __always_inline bool task_filtered_out(bool btf, struct task_struct *t)
 	return false;
 }
 
+/* Fill the task part of a key for task t, by `by` (enum task_key_by). */
+static __always_inline void task_key_fill(bool btf, struct task_key *k, struct task_struct *t, int by)
+{
+	switch (by) {
+	case TASK_KEY_BY_PID:
+		/* One row per process, named as its main thread: threads may name themselves. */
+		k->id = TASK_READ(btf, t, tgid);
+		task_comm(btf, k->comm, TASK_READ(btf, t, group_leader));
+		break;
+	case TASK_KEY_BY_TID:
+		k->id = TASK_READ(btf, t, pid);
+		task_comm(btf, k->comm, t);
+		break;
+	case TASK_KEY_BY_CPU:
+		k->id = bpf_get_smp_processor_id();
+		break;
+	case TASK_KEY_BY_CGROUP:
+		k->cgroup_id = task_cgroup_id(t, targ_cgroup_hier);
+		break;
+	case TASK_KEY_BY_COMM:
+		task_comm(btf, k->comm, t);
+		break;
+	}
+}
+
+/* The histogram of `key` in a per-CPU hash of struct hist, created empty on first use. */
+static __always_inline struct hist *hist_of(void *map, const void *key)
+{
+	static const struct hist zero_hist;
+	struct hist *h = bpf_map_lookup_elem(map, key);
+
+	if (h)
+		return h;
+	bpf_map_update_elem(map, key, &zero_hist, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* Add one value to the histogram of `key` (this CPU's copy: no atomics). */
+static __always_inline void hist_record(void *map, const void *key, __u64 v)
+{
+	struct hist *h = hist_of(map, key);
+
+	if (h)
+		hist_add(h, v);
+}
+
 /* Indexes of the per-CPU `counters` array (BpfObject.perCpuCounters reads it). The first
  * ones are every tool's; a tool's own counters start at COUNTER_TOOL_BASE.
  */
-#define COUNTER_RINGBUF_FULL 0 /* an event over the threshold found the ring buffer full */
-#define COUNTER_RATE_LIMITED 1 /* an event over the threshold was over the rate limit */
-#define COUNTER_EMITTED 2      /* events sent to user space */
-#define COUNTER_TOOL_BASE 4
-#define COUNTER_MAX 16
+enum common_counter {
+	COUNTER_RINGBUF_FULL = 0, /* an event over the threshold found the ring buffer full */
+	COUNTER_RATE_LIMITED = 1, /* an event over the threshold was over the rate limit */
+	COUNTER_EMITTED = 2,	  /* events sent to user space */
+	COUNTER_TOOL_BASE = 4,
+	COUNTER_MAX = 16,
+};
+
+const enum common_counter common_counter_btf_anchor __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -1,25 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /* schedlat: run-queue latency, the time a runnable task waits for a CPU.
  *
- * Two ways to measure, chosen by user space with autoload (src/commands/schedlat.ts):
- *  - sched_info (default): one program on sched_switch reads the timestamp the
- *    scheduler itself keeps when a task is queued (task_struct.sched_info.last_queued,
- *    CONFIG_SCHED_INFO) against the runqueue clock it was taken from. No timestamp
- *    map and half as many program runs as the pair below.
- *  - wakeup: runqlat's pair. sched_wakeup/sched_wakeup_new (and sched_switch for a
- *    preempted prev) store bpf_ktime_get_ns() per thread; sched_switch takes the delta.
+ * Two ways to measure, chosen by user space with autoload (src/tools/schedlat.ts):
+ *  - wakeup (default): runqlat's pair. sched_wakeup/sched_wakeup_new (and sched_switch
+ *    for a preempted prev) store bpf_ktime_get_ns() per thread; sched_switch takes the delta.
+ *  - sched_info: one program on sched_switch reads the timestamp the scheduler itself
+ *    keeps when a task is queued (task_struct.sched_info.last_queued, CONFIG_SCHED_INFO)
+ *    against the runqueue clock it was taken from. Cheaper, but a wait ended by a wakeup
+ *    preemption reads 0 (docs/schedlat.md).
  * Each has a tp_btf and a raw_tp flavour; user space probes and loads one.
  */
 #include "common.h"
 #include "schedlat.h"
 
-const volatile int targ_by = SCHEDLAT_BY_COMM;
+const volatile int targ_by = TASK_KEY_BY_COMM; /* enum task_key_by */
 const volatile __u64 targ_threshold_ns = 0; /* 0: no slow events */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 10240);
-	__type(key, struct schedlat_key);
+	__type(key, struct task_key);
 	__type(value, struct hist);
 } hists SEC(".maps");
 
@@ -38,42 +38,13 @@ struct {
 /* Anchors the boundary struct in the object's BTF for user space to decode with. */
 const struct schedlat_event schedlat_event_btf_anchor __attribute__((unused));
 
-static const struct hist zero_hist;
-
 static __always_inline void record(bool btf, struct task_struct *prev, struct task_struct *next, __u64 lat_ns)
 {
-	struct schedlat_key key __attribute__((aligned(8))) = {};
+	struct task_key key __attribute__((aligned(8))) = {};
 	struct schedlat_event *e;
-	struct hist *h;
 
-	switch (targ_by) {
-	case SCHEDLAT_BY_PID:
-		/* One row per process, named as its main thread: threads may name themselves. */
-		key.id = TASK_READ(btf, next, tgid);
-		task_comm(btf, key.comm, TASK_READ(btf, next, group_leader));
-		break;
-	case SCHEDLAT_BY_TID:
-		key.id = TASK_READ(btf, next, pid);
-		task_comm(btf, key.comm, next);
-		break;
-	case SCHEDLAT_BY_CPU:
-		key.id = bpf_get_smp_processor_id();
-		break;
-	case SCHEDLAT_BY_CGROUP:
-		key.cgroup_id = task_cgroup_id(next, targ_cgroup_hier);
-		break;
-	default:
-		task_comm(btf, key.comm, next);
-	}
-
-	h = bpf_map_lookup_elem(&hists, &key);
-	if (!h) {
-		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &key);
-		if (!h)
-			return;
-	}
-	hist_add(h, lat_ns);
+	task_key_fill(btf, &key, next, targ_by);
+	hist_record(&hists, &key, lat_ns);
 
 	if (!targ_threshold_ns || lat_ns < targ_threshold_ns)
 		return;

@@ -2,20 +2,7 @@
 #ifndef HUATUO_SCHEDLAT_H
 #define HUATUO_SCHEDLAT_H
 
-/* What a histogram is keyed by (rodata targ_by, --by). */
-#define SCHEDLAT_BY_COMM 0
-#define SCHEDLAT_BY_PID 1
-#define SCHEDLAT_BY_TID 2
-#define SCHEDLAT_BY_CPU 3
-#define SCHEDLAT_BY_CGROUP 4
-
-/* Key of the `hists` map; unused members stay zero. */
-struct schedlat_key {
-	__u64 cgroup_id; /* --by cgroup */
-	__u32 id;	 /* tgid, tid or cpu */
-	__u32 __pad;
-	char comm[16];	 /* --by comm, pid, tid */
-};
+/* The `hists` map is keyed by struct task_key (common.h), by rodata targ_by (--by). */
 
 /* A wait over --threshold: who waited, where, how long, and who held the CPU. */
 struct schedlat_event {

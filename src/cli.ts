@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HuatuoError, ExitCode } from './errors.js';
 import { closeAll } from './bpf-loader/lifetime.js';
 import { isVerbose } from './log.js';
-import { TOOLS } from './tools/registry.js';
+import { TOOLS, toolNamed, type ToolDefinition } from './tools/registry.js';
 
 /** Exit once stdout and stderr are flushed: process.exit() drops what a pipe has not taken yet. */
 function exit(code: number): void {
@@ -40,7 +40,7 @@ function fail(err: unknown): void {
 
 /**
  * Usage errors: one line on stderr, prefixed with the command (exit 2 via exitOverride).
- * commander puts "(Did you mean schedlat?)" on a line of its own: keep it on the one line.
+ * commander puts "(Did you mean …?)" on a line of its own: keep it on the one line.
  */
 function oneLineErrors(prefix: string) {
   return {
@@ -66,13 +66,30 @@ function refuseRepeats(cmd: Command): void {
   }
 }
 
+/**
+ * The subcommand argv asks for (`huatuo [global options] NAME …`, or `huatuo help NAME`),
+ * if it is one of ours: only its module is imported.
+ */
+function requestedTool(argv: string[]): ToolDefinition | undefined {
+  const args = argv.slice(2);
+  const first = args.findIndex((a) => !a.startsWith('-'));
+  if (first < 0) return undefined;
+  const name = args[first] === 'help' ? args[first + 1] : args[first];
+  return name === undefined ? undefined : toolNamed(name);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('huatuo')
     .description('one-shot, pod-aware kernel diagnostics (BPF)')
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .configureOutput(oneLineErrors('huatuo'));
-  for (const t of TOOLS) program.addCommand(await t.command());
+  const wanted = requestedTool(argv);
+  for (const t of TOOLS) {
+    // The others stand in by name and summary, for the help and "did you mean".
+    const cmd = t === wanted ? await t.command() : new Command(t.name);
+    program.addCommand(cmd.description(t.summary));
+  }
   // Subcommands inherit neither exitOverride nor the output settings.
   program.exitOverride();
   for (const c of program.commands) {

@@ -119,6 +119,10 @@ Napi::Value ProbeMapType(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ret > 0);
 }
 
+Napi::Value KernelEnumJs(const Napi::CallbackInfo& info) {
+  return KernelEnum(info.Env(), ArgString(info, 0, "name"));
+}
+
 Napi::Value KernelHasFieldJs(const Napi::CallbackInfo& info) {
   std::string type = ArgString(info, 0, "struct");
   std::string field = ArgString(info, 1, "field");
@@ -151,6 +155,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeProgType", Napi::Function::New<ProbeProgType>(env, "probeProgType"));
   exports.Set("probeMapType", Napi::Function::New<ProbeMapType>(env, "probeMapType"));
   exports.Set("kernelHasField", Napi::Function::New<KernelHasFieldJs>(env, "kernelHasField"));
+  exports.Set("kernelEnum", Napi::Function::New<KernelEnumJs>(env, "kernelEnum"));
   exports.Set("kernelHasType", Napi::Function::New<KernelHasTypeJs>(env, "kernelHasType"));
   exports.Set("libbpfVersion", Napi::Function::New<LibbpfVersion>(env, "libbpfVersion"));
   return exports;

@@ -183,6 +183,37 @@ bool KernelHasField(Napi::Env env, const std::string& type, const std::string& f
   return false;
 }
 
+Napi::Value EnumToJs(Napi::Env env, const struct btf* btf, const std::string& name) {
+  for (__u32 kind : {static_cast<__u32>(BTF_KIND_ENUM), static_cast<__u32>(BTF_KIND_ENUM64)}) {
+    __s32 id = btf__find_by_name_kind(btf, name.c_str(), kind);
+    if (id <= 0) continue;
+    const struct btf_type* t = btf__type_by_id(btf, id);
+    Napi::Object out = Napi::Object::New(env);
+    bool is_signed = btf_kflag(t);
+    for (__u16 i = 0; i < btf_vlen(t); i++) {
+      double v;
+      const char* n;
+      if (btf_is_enum(t)) {
+        const struct btf_enum* e = btf_enum(t) + i;
+        n = btf__name_by_offset(btf, e->name_off);
+        v = is_signed ? static_cast<double>(static_cast<__s32>(e->val)) : static_cast<double>(static_cast<__u32>(e->val));
+      } else {
+        const struct btf_enum64* e = btf_enum64(t) + i;
+        n = btf__name_by_offset(btf, e->name_off);
+        __u64 raw = btf_enum64_value(e);
+        v = is_signed ? static_cast<double>(static_cast<__s64>(raw)) : static_cast<double>(raw);
+      }
+      out.Set(n ? n : "", v);
+    }
+    return out;
+  }
+  return env.Null();
+}
+
+Napi::Value KernelEnum(Napi::Env env, const std::string& name) {
+  return EnumToJs(env, KernelBtf(env), name);
+}
+
 bool KernelHasType(Napi::Env env, const std::string& kind, const std::string& name) {
   static const struct {
     const char* name;

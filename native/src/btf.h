@@ -27,4 +27,11 @@ bool KernelHasField(Napi::Env env, const std::string& type, const std::string& f
 // 'func', 'typedef', 'int', 'var', 'datasec', 'float') called `name`.
 bool KernelHasType(Napi::Env env, const std::string& kind, const std::string& name);
 
+// The enumerators of enum `name` in `btf` as { NAME: value } (ENUM and ENUM64; values
+// beyond 2^53 lose precision, which no enum huatuo reads comes near); null if absent.
+Napi::Value EnumToJs(Napi::Env env, const struct btf* btf, const std::string& name);
+
+// The same for the running kernel's BTF.
+Napi::Value KernelEnum(Napi::Env env, const std::string& name);
+
 }  // namespace huatuo

@@ -146,6 +146,7 @@ void BpfObject::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&BpfObject::GetInitialValue>("getInitialValue"),
           InstanceMethod<&BpfObject::SetInitialValue>("setInitialValue"),
           InstanceMethod<&BpfObject::BtfStruct>("btfStruct"),
+          InstanceMethod<&BpfObject::BtfEnum>("btfEnum"),
           InstanceMethod<&BpfObject::Load>("load"),
           InstanceMethod<&BpfObject::Attach>("attach"),
           InstanceMethod<&BpfObject::AttachPerfEvent>("attachPerfEvent"),
@@ -387,6 +388,13 @@ Napi::Value BpfObject::BtfStruct(const Napi::CallbackInfo& info) {
   __u32 id = btf ? FindComposite(btf, name) : 0;
   if (!id) return env.Null();
   return BtfTypeToJs(env, btf, id);
+}
+
+Napi::Value BpfObject::BtfEnum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = ArgString(info, 0, "name");
+  const struct btf* btf = bpf_object__btf(Obj(env));
+  return btf ? EnumToJs(env, btf, name) : env.Null();
 }
 
 void BpfObject::Load(const Napi::CallbackInfo& info) {

@@ -35,6 +35,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value GetInitialValue(const Napi::CallbackInfo& info);
   void SetInitialValue(const Napi::CallbackInfo& info);
   Napi::Value BtfStruct(const Napi::CallbackInfo& info);
+  Napi::Value BtfEnum(const Napi::CallbackInfo& info);
   void Load(const Napi::CallbackInfo& info);
   Napi::Value Attach(const Napi::CallbackInfo& info);
   Napi::Value AttachPerfEvent(const Napi::CallbackInfo& info);

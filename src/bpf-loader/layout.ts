@@ -1,5 +1,5 @@
 // Decoders built from the object's BTF: TypeScript never guesses a C layout. A tool
-// names the struct (e.g. 'schedlat_event') and the fields it reads; opening the
+// names the struct (e.g. 'task_key') and the fields it reads; opening the
 // layout fails loudly if a field is missing or is not what the TypeScript expects.
 import type { NativeBtfType } from './native.js';
 

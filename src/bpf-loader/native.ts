@@ -104,6 +104,8 @@ export interface NativeObject {
   setInitialValue(map: string, value: Buffer): void;
   /** A named struct/union of the object's BTF, resolved recursively; null if absent. */
   btfStruct(name: string): NativeBtfType | null;
+  /** A named enum of the object's BTF as { NAME: value }; null if absent. */
+  btfEnum(name: string): Record<string, number> | null;
   /** bpf_object__load. Throws with the verifier log in `log` on failure. */
   load(): void;
   /** bpf_program__attach (auto attach from the section name). Returns a link handle. */
@@ -170,6 +172,8 @@ export interface NativeAddon {
   probeMapType(type: number): boolean;
   /** Looks a struct member up in the running kernel's BTF (btf__load_vmlinux_btf, cached). */
   kernelHasField(struct: string, field: string): boolean;
+  /** A named enum of the running kernel's BTF as { NAME: value }; null if absent. */
+  kernelEnum(name: string): Record<string, number> | null;
   /** Whether the running kernel's BTF has a type of that kind ('struct', 'enum', 'func', 'typedef', …) and name. */
   kernelHasType(kind: string, name: string): boolean;
   /** The libbpf version string, e.g. '1.1'. */

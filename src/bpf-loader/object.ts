@@ -87,6 +87,21 @@ export class BpfObject {
     this.obj.setInitialValue('.rodata', buf);
   }
 
+  /**
+   * The values of a C enum of the object's BTF, by name with a prefix taken off
+   * (`enumValues('task_key_by', 'TASK_KEY_BY_')` → { COMM: 0, PID: 1, … }), so that C
+   * constants are never restated in TypeScript. Each name in `expect` must be there.
+   */
+  enumValues<K extends string>(name: string, prefix = '', expect: readonly K[] = []): Record<K, number> & Record<string, number> {
+    const e = this.obj.btfEnum(name);
+    if (!e) throw new Error(`${this.tool}: no enum ${name} in the object's BTF (is it anchored? see bpf/common.h)`);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(e)) out[k.startsWith(prefix) ? k.slice(prefix.length) : k] = v;
+    const missing = expect.filter((k) => !(k in out));
+    if (missing.length) throw new Error(`${this.tool}: enum ${name} lacks ${missing.map((m) => prefix + m).join(', ')}`);
+    return out as Record<K, number> & Record<string, number>;
+  }
+
   /** A struct of the object's BTF, as a decoder. */
   struct<T = Record<string, unknown>>(name: string): StructLayout<T> {
     const t = this.obj.btfStruct(name);

@@ -3,20 +3,9 @@
 import { native } from './native.js';
 import type { BpfObject } from './object.js';
 import { logDebug } from '../log.js';
+import type { Overhead } from '../model/overhead.js';
 
-export interface Overhead {
-  /** Program runs in the window, all programs. */
-  bpf_runs: number;
-  /** Mean ns per program run; null when stats are unavailable. */
-  bpf_ns_per_run: number | null;
-  /** BPF time as % of one CPU. */
-  bpf_cpu_pct: number | null;
-  /** huatuo's own process (user+sys) as % of one CPU. */
-  user_cpu_pct: number;
-  rss_bytes: number;
-  /** Per program: runs and ns per run. */
-  programs: Record<string, { runs: number; ns_per_run: number | null }>;
-}
+export type { Overhead } from '../model/overhead.js';
 
 interface Mark {
   wallNs: bigint;

@@ -3,7 +3,7 @@
 // Written by output/files.ts: atomically, mode 0600, since captures may hold command lines.
 import { writeOutput } from '../output/files.js';
 import { hostname, release } from 'node:os';
-import type { Overhead } from '../bpf-loader/overhead.js';
+import type { Overhead } from '../model/overhead.js';
 
 export const CAPTURE_FORMAT = 'huatuo-capture';
 /** 2: snake_case keys and null for unknown values everywhere (1: profile samples had cgroupId). */

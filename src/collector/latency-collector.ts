@@ -3,7 +3,8 @@
 // Knows nothing about views; sinks take the snapshots.
 import { IntervalHistograms } from '../histogram/bpf-hist.js';
 import type { Histogram } from '../histogram/loglinear.js';
-import { OverheadMeter, type Overhead } from '../bpf-loader/overhead.js';
+import { OverheadMeter } from '../bpf-loader/overhead.js';
+import type { LatencySnapshot } from '../model/latency.js';
 import type { BpfObject } from '../bpf-loader/object.js';
 
 export interface LatencySource<R extends { key: string; hist: Histogram }, E> {
@@ -14,21 +15,7 @@ export interface LatencySource<R extends { key: string; hist: Histogram }, E> {
   lost(): { ringbuf_full: number; rate_limited: number };
 }
 
-export interface LatencySnapshot<R, E> {
-  kind: 'interval' | 'summary';
-  /** Wall-clock time of the snapshot (ISO 8601). */
-  time: string;
-  elapsed_s: number;
-  /** Length of the window the rows cover: the interval, or the whole run for the summary. */
-  window_s: number;
-  rows: R[];
-  events: E[];
-  /** Histogram entries counted in the window per second. */
-  events_per_s: number;
-  /** Slow events that could not be sent since start. */
-  lost: { ringbuf_full: number; rate_limited: number };
-  overhead: Overhead;
-}
+export type { LatencySnapshot } from '../model/latency.js';
 
 /** Slow events kept for the summary; the rest are counted in `events_dropped_from_summary`. */
 const SUMMARY_EVENTS = 1000;

@@ -1,6 +1,6 @@
 // huatuo check: what this kernel supports, for each tool. Exit 0 if every tool can run.
 import { Command } from 'commander';
-import { probeFeatures, toolVerdicts, FEATURES } from '../tools/features.js';
+import { probeFeatures, toolVerdicts, allFeatures } from '../tools/features.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import { plainTable } from '../output/plain.js';
 import { textField } from '../output/latency-fields.js';
@@ -8,24 +8,25 @@ import { writeNdjson } from '../output/ndjson.js';
 import { examples } from '../options/common.js';
 import { release } from 'node:os';
 import { setVerbose } from '../log.js';
+import { toolNamed } from '../tools/registry.js';
 
 export function checkCommand(): Command {
   const cmd = new Command('check')
-    .description('what this kernel supports for each huatuo tool')
+    .description(toolNamed('check')!.summary)
     .option('--json', 'one JSON object on stdout')
     .option('-v, --verbose', 'debug messages and libbpf output on stderr');
   examples(cmd, [
     ['huatuo check', 'table of features and tools'],
     ['huatuo check --json | jq .tools', 'for scripts'],
   ]);
-  cmd.action((flags: { json?: boolean; verbose?: boolean }) => {
+  cmd.action(async (flags: { json?: boolean; verbose?: boolean }) => {
     setVerbose(!!flags.verbose);
-    const features = probeFeatures();
+    const features = await probeFeatures();
     const tools = toolVerdicts(features);
     if (flags.json) {
       writeNdjson({ kernel: release(), features, tools });
     } else {
-      const frows = FEATURES.map((name) => ({ name, ...features[name] }));
+      const frows = allFeatures().map((name) => ({ name, ...features[name] }));
       process.stdout.write(`kernel ${release()}\n\n`);
       type FRow = (typeof frows)[number];
       process.stdout.write(plainTable<FRow>([

@@ -1,7 +1,7 @@
 // huatuo report: re-render a capture offline, without root. Profile captures and
 // collapsed-stack files (perf script | stackcollapse, bpftrace, bcc profile -f, or `-`
 // for stdin) become flame graphs and exports; --diff draws a differential flame graph;
-// latency captures (schedlat, …) print their summary table again. A flag the input cannot
+// latency tools' captures print their summary table again. A flag the input cannot
 // use is refused (exit 2), and every output is checked before anything is rendered.
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { HuatuoError, ExitCode, usageError } from '../errors.js';
 import { profileSummary, printProfileSummary } from '../profile/summary.js';
 import { writeNdjson } from '../output/ndjson.js';
 import { reprintLatencyCapture } from '../output/latency-report.js';
+import { toolNamed } from '../tools/registry.js';
 import { results } from '../output/results.js';
 import { logWarn } from '../log.js';
 
@@ -166,7 +167,7 @@ export function reportCommand(): Command {
     ['huatuo report cap.json --svg cpu.svg', 'a saved profile as a flame graph'],
     ['perf script | stackcollapse-perf.pl | huatuo report - --svg perf.svg', 'in place of flamegraph.pl'],
     ['huatuo report --diff before.folded after.folded --svg diff.svg', 'what changed'],
-    ['huatuo report schedlat.json', 'a schedlat capture\'s summary table again'],
+    ['huatuo report latency.json', 'a latency tool\'s capture: its summary table again'],
   ]);
   cmd.action(async (inputs: string[], flags: ReportFlags) => {
     const cli = given(cmd, flags);
@@ -175,7 +176,7 @@ export function reportCommand(): Command {
     const input = await load(inputs[0], flags);
     checkFlagsFor([input], cli, flags);
     if (input.kind === 'latency') {
-      reprintLatencyCapture(input.capture, !!flags.json);
+      reprintLatencyCapture(input.capture, !!flags.json, await toolNamed(input.capture.tool)?.report?.());
       return;
     }
     checkFlags(flags, cli);

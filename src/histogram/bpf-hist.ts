@@ -1,6 +1,5 @@
 // Reading struct hist (bpf/hist.h) out of a per-CPU map value, and turning cumulative
 // per-key histograms into per-interval ones. Shared by every latency tool.
-import type { StructLayout } from '../bpf-loader/layout.js';
 import { HIST_SLOTS, emptyHistogram, merge, subtract, type Histogram } from './loglinear.js';
 
 export interface HistOffsets {
@@ -11,8 +10,14 @@ export interface HistOffsets {
   size: number;
 }
 
+/** What histOffsets needs of a struct's layout (the loader's StructLayout has it). */
+export interface HistLayout {
+  size: number;
+  field(name: string): { offset: number; type: { kind: string; nelems?: number } };
+}
+
 /** Offsets of struct hist from the object's BTF; throws if the C side drifted from loglinear.ts. */
-export function histOffsets(layout: StructLayout): HistOffsets {
+export function histOffsets(layout: HistLayout): HistOffsets {
   const slots = layout.field('slots');
   if (slots.type.kind !== 'array' || slots.type.nelems !== HIST_SLOTS) {
     throw new Error(`struct hist has ${slots.type.kind === 'array' ? slots.type.nelems : '?'} slots, TypeScript expects ${HIST_SLOTS}`);

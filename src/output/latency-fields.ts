@@ -2,6 +2,7 @@
 // each row's histogram. Statistics are computed once per row and cached.
 import type { Field } from './fields.js';
 import { average, percentile, type Histogram } from '../histogram/loglinear.js';
+import type { TaskBy, TaskKeyRow } from '../model/latency.js';
 
 export interface LatencyStats {
   count: number;
@@ -44,4 +45,23 @@ export function statFields<R extends HistRow>(): Field<R>[] {
 
 export function textField<R>(name: string, header: string, width: number, value: (r: R) => string | number | undefined): Field<R> {
   return { name, header, kind: 'text', align: 'left', width, value };
+}
+
+/** The key columns of a task-keyed row, per --by. */
+export function taskKeyFields<R extends TaskKeyRow>(by: TaskBy): Field<R>[] {
+  switch (by) {
+    case 'pid': return [textField('pid', 'PID', 8, (r) => r.pid), textField('comm', 'COMM', 16, (r) => r.comm)];
+    case 'tid': return [textField('tid', 'TID', 8, (r) => r.tid), textField('comm', 'COMM', 16, (r) => r.comm)];
+    case 'cpu': return [textField('cpu', 'CPU', 5, (r) => r.cpu)];
+    case 'cgroup': return [textField('cgroup_id', 'CGROUP-ID', 10, (r) => r.cgroup_id), textField('cgroup', 'CGROUP', 30, (r) => r.cgroup)];
+    case 'pod': return [textField('namespace', 'NAMESPACE', 12, (r) => r.namespace), textField('pod', 'POD', 24, (r) => r.pod)];
+    case 'container':
+      return [
+        textField('namespace', 'NAMESPACE', 12, (r) => r.namespace),
+        textField('pod', 'POD', 20, (r) => r.pod),
+        textField('container', 'CONTAINER', 14, (r) => r.container),
+        textField('container_id', 'ID', 12, (r) => r.container_id),
+      ];
+    default: return [textField('comm', 'COMM', 16, (r) => r.comm)];
+  }
 }

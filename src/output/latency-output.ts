@@ -5,7 +5,7 @@ import { jsonRow, sortRows } from './fields.js';
 import { plainTable } from './plain.js';
 import { writeNdjson } from './ndjson.js';
 import { sparseSlots, type Histogram } from '../histogram/loglinear.js';
-import type { LatencySnapshot } from '../collector/latency-collector.js';
+import type { LatencySnapshot } from '../model/latency.js';
 import { formatDuration } from '../options/units.js';
 import { results } from './results.js';
 

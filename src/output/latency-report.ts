@@ -4,23 +4,19 @@
 import type { Capture } from '../capture/capture.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import { fromSparse, type Histogram } from '../histogram/loglinear.js';
-import type { LatencySnapshot } from '../collector/latency-collector.js';
+import type { LatencySnapshot } from '../model/latency.js';
 import type { Field } from './fields.js';
 import { plainSink } from './latency-output.js';
 import { writeNdjson } from './ndjson.js';
-import { schedlatFields, schedlatEventFields } from './schedlat-fields.js';
-import type { SchedlatBy } from '../tools/schedlat.js';
 import { results } from './results.js';
 
 type Row = { key: string; hist: Histogram } & Record<string, unknown>;
 
-/** The field tables of each latency tool, by the capture's meta. */
-const FIELDS: Record<string, (meta: Record<string, unknown>) => { fields: Field<Row>[]; eventFields: Field<unknown>[] }> = {
-  schedlat: (meta) => ({
-    fields: schedlatFields(meta.by as SchedlatBy) as unknown as Field<Row>[],
-    eventFields: schedlatEventFields as unknown as Field<unknown>[],
-  }),
-};
+/** A latency tool's field tables for its captures (from its definition in tools/registry.ts). */
+export interface LatencyTables {
+  fields(meta: Record<string, unknown>): Field<never>[];
+  eventFields: Field<never>[];
+}
 
 interface RecordRow {
   count: number;
@@ -30,16 +26,16 @@ interface RecordRow {
   [k: string]: unknown;
 }
 
-export function reprintLatencyCapture(c: Capture, json: boolean): void {
+export function reprintLatencyCapture(c: Capture, json: boolean, tables: LatencyTables | undefined): void {
   const data = c.data as { meta?: Record<string, unknown>; summary?: Record<string, unknown> };
-  const tables = FIELDS[c.tool];
   if (!tables || !data.summary) throw new HuatuoError(`report cannot re-render ${c.tool} captures yet`, ExitCode.Runtime);
   if (json) {
     writeNdjson(data.summary);
     return;
   }
   const meta = data.meta ?? {};
-  const { fields, eventFields } = tables(meta);
+  const fields = tables.fields(meta) as unknown as Field<Row>[];
+  const eventFields = tables.eventFields as unknown as Field<unknown>[];
   const rec = data.summary as unknown as LatencySnapshot<RecordRow, unknown> & { rows: RecordRow[] };
   const rows: Row[] = rec.rows.map((r, i) => ({
     ...r,

@@ -1,21 +1,28 @@
 // What this kernel supports, probed for real: each probe program of bpf/probe.bpf.c is
-// loaded and attached on its own. Used by `huatuo check`.
-import { existsSync } from 'node:fs';
+// loaded and attached on its own; tracepoints by name; a tool's own features by the
+// probes its definition gives. Used by `huatuo check`; what each tool needs is in its
+// definition (tools/registry.ts).
+import { existsSync, readdirSync } from 'node:fs';
 import { BpfObject } from '../bpf-loader/object.js';
 import { native } from '../bpf-loader/native.js';
 import { checkPrivileges, ensureTracefs, VMLINUX_BTF } from '../bpf-loader/preflight.js';
-import { schedInfoLive, kernelHasField, hasTpBtf } from '../bpf-loader/probe.js';
+import { hasTpBtf } from '../bpf-loader/probe.js';
 import { bpfObjectPath } from '../paths.js';
+import { TOOLS, type FeatureResult, type ToolDefinition } from './registry.js';
 
-export const FEATURES = [
+export type { FeatureResult };
+
+/** What every kernel is probed for, whatever the tools. */
+export const BASE_FEATURES = [
   'privileges', 'btf', 'tracefs', 'tp_btf', 'raw_tp', 'tracepoint', 'perf_event_cpu_clock', 'ringbuf',
-  'fentry', 'kprobe', 'bpf_stats', 'sched_info', 'tp:sched_switch', 'tp:sched_wakeup', 'tp:sched_wakeup_new',
+  'fentry', 'kprobe', 'bpf_stats',
 ] as const;
-export type Feature = (typeof FEATURES)[number];
 
-export interface FeatureResult {
-  ok: boolean;
-  detail: string;
+/** Every feature check shows: the base ones, then each tool's needs and extras, in list order. */
+export function allFeatures(tools: ToolDefinition[] = TOOLS): string[] {
+  const out: string[] = [...BASE_FEATURES];
+  for (const t of tools) for (const f of [...(t.needs ?? []).flat(), ...(t.shows ?? [])]) if (!out.includes(f)) out.push(f);
+  return out;
 }
 
 /** The libbpf call and errno of a failure, without our wrapping ("probe: loading … failed: ", "[object …]"). */
@@ -63,18 +70,12 @@ function probeStats(): FeatureResult {
   }
 }
 
-export function probeFeatures(): Record<Feature, FeatureResult> {
-  const r = {} as Record<Feature, FeatureResult>;
+export async function probeFeatures(tools: ToolDefinition[] = TOOLS): Promise<Record<string, FeatureResult>> {
+  const r: Record<string, FeatureResult> = {};
   const btf = existsSync(VMLINUX_BTF);
   r.btf = btf ? { ok: true, detail: VMLINUX_BTF } : { ok: false, detail: `${VMLINUX_BTF} missing: kernel built without CONFIG_DEBUG_INFO_BTF` };
   const tracefs = ensureTracefs();
   r.tracefs = tracefs ? { ok: true, detail: tracefs } : { ok: false, detail: 'not mounted: mount -t tracefs nodev /sys/kernel/tracing' };
-  for (const tp of ['sched_switch', 'sched_wakeup', 'sched_wakeup_new'] as const) {
-    const ok = (btf && hasTpBtf(tp)) || (!!tracefs && existsSync(`${tracefs}/events/sched/${tp}`));
-    r[`tp:${tp}`] = { ok, detail: ok ? 'present' : 'absent from this kernel' };
-  }
-  const si = btf && schedInfoLive() && kernelHasField('cfs_rq', 'rq');
-  r.sched_info = { ok: si, detail: si ? 'kept live: schedlat --method sched-info works' : 'not kept: only schedlat --method wakeup' };
   const notProbed = (why: string): FeatureResult => ({ ok: false, detail: why });
   try {
     checkPrivileges();
@@ -85,30 +86,45 @@ export function probeFeatures(): Record<Feature, FeatureResult> {
   if (!r.privileges.ok || !existsSync(bpfObjectPath('probe'))) {
     const why = r.privileges.ok ? 'not probed: run ./scripts/setup' : 'not probed: needs root';
     for (const f of ['tp_btf', 'raw_tp', 'tracepoint', 'perf_event_cpu_clock', 'ringbuf', 'fentry', 'kprobe', 'bpf_stats'] as const) r[f] = notProbed(why);
-    return r;
+  } else {
+    r.tp_btf = btf ? probeProgram('probe_tp_btf') : notProbed('needs BTF');
+    r.raw_tp = probeProgram('probe_raw_tp');
+    r.tracepoint = tracefs ? probeProgram('probe_tracepoint') : notProbed('needs tracefs');
+    r.perf_event_cpu_clock = probePerfEvent();
+    r.ringbuf = probeProgram('probe_ringbuf_use', false);
+    r.fentry = btf ? probeProgram('probe_fentry') : notProbed('needs BTF');
+    r.kprobe = probeProgram('probe_kprobe');
+    r.bpf_stats = probeStats();
   }
-  r.tp_btf = btf ? probeProgram('probe_tp_btf') : notProbed('needs BTF');
-  r.raw_tp = probeProgram('probe_raw_tp');
-  r.tracepoint = tracefs ? probeProgram('probe_tracepoint') : notProbed('needs tracefs');
-  r.perf_event_cpu_clock = probePerfEvent();
-  r.ringbuf = probeProgram('probe_ringbuf_use', false);
-  r.fentry = btf ? probeProgram('probe_fentry') : notProbed('needs BTF');
-  r.kprobe = probeProgram('probe_kprobe');
-  r.bpf_stats = probeStats();
+  for (const t of tools) {
+    const own = t.probes ? await t.probes() : {};
+    for (const f of [...(t.needs ?? []).flat(), ...(t.shows ?? [])]) {
+      if (r[f]) continue;
+      if (f.startsWith('tp:')) r[f] = probeTracepoint(f.slice(3), btf, tracefs);
+      else if (own[f]) r[f] = own[f]();
+      else r[f] = notProbed(`no probe for ${f}`);
+    }
+  }
   return r;
 }
 
-/** What each tool needs: every group must have one feature that works. */
-export const TOOL_NEEDS: Record<string, Feature[][]> = {
-  schedlat: [['privileges'], ['btf'], ['ringbuf'], ['tp_btf', 'raw_tp'], ['tp:sched_switch']],
-  profile: [['privileges'], ['btf'], ['perf_event_cpu_clock']],
-};
+/** A tracepoint exists: as a tp_btf target in the kernel's BTF, or in tracefs (any subsystem). */
+function probeTracepoint(name: string, btf: boolean, tracefs: string | null): FeatureResult {
+  let ok = btf && hasTpBtf(name);
+  if (!ok && tracefs) {
+    try {
+      ok = readdirSync(`${tracefs}/events`).some((sys) => existsSync(`${tracefs}/events/${sys}/${name}`));
+    } catch { /* no events directory */ }
+  }
+  return { ok, detail: ok ? 'present' : 'absent from this kernel' };
+}
 
-export function toolVerdicts(f: Record<Feature, FeatureResult>): Record<string, { ok: boolean; missing: string[] }> {
+export function toolVerdicts(f: Record<string, FeatureResult>, tools: ToolDefinition[] = TOOLS): Record<string, { ok: boolean; missing: string[] }> {
   const out: Record<string, { ok: boolean; missing: string[] }> = {};
-  for (const [tool, groups] of Object.entries(TOOL_NEEDS)) {
-    const missing = groups.filter((g) => !g.some((x) => f[x].ok)).map((g) => g.map((x) => `${x} (${f[x].detail})`).join(' or '));
-    out[tool] = { ok: missing.length === 0, missing };
+  for (const t of tools) {
+    if (!t.needs) continue;
+    const missing = t.needs.filter((g) => !g.some((x) => f[x]?.ok)).map((g) => g.map((x) => `${x} (${f[x]?.detail ?? 'not probed'})`).join(' or '));
+    out[t.name] = { ok: missing.length === 0, missing };
   }
   return out;
 }

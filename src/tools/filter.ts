@@ -1,7 +1,7 @@
 // The task filter every tool takes (--pid, --tid, --comm, --cgroup; pods map onto
 // cgroup ids), and how it becomes rodata and the cgroup_filter map of bpf/common.h.
 import type { BpfObject } from '../bpf-loader/object.js';
-import type { CgroupMount } from '../containers/cgroup.js';
+import { CgroupHier, type CgroupMount } from '../containers/cgroup.js';
 import { logWarn } from '../log.js';
 
 export interface TaskFilter {
@@ -10,6 +10,14 @@ export interface TaskFilter {
   comm?: string;
   /** Allowed cgroup ids, all in one hierarchy; refresh() gives the ids now (pods change). */
   cgroups?: { mount: CgroupMount; ids: number[]; refresh?: () => number[] };
+}
+
+const HIER_ENUM: Record<CgroupHier, 'V2' | 'V1_CPU' | 'V1_MEMORY'> = { [CgroupHier.V2]: 'V2', [CgroupHier.V1Cpu]: 'V1_CPU', [CgroupHier.V1Memory]: 'V1_MEMORY' };
+
+/** The kernel side's code (enum cgroup_hier of bpf/common.h, from the object's BTF) for a hierarchy; v2 when none. */
+export function cgroupHierCode(obj: BpfObject, mount: CgroupMount | undefined): number {
+  const codes = obj.enumValues('cgroup_hier', 'CGROUP_HIER_', ['V2', 'V1_CPU', 'V1_MEMORY']);
+  return codes[HIER_ENUM[mount?.hier ?? CgroupHier.V2]];
 }
 
 /** Before load: rodata switches. The cgroup set itself is filled after load (maps exist then). */

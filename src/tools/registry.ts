@@ -1,18 +1,80 @@
-// The one list of tools: the CLI, `huatuo check` and the tests all read it (libbpf-tools' APPS).
-// Commands are imported lazily so `huatuo schedlat` loads only what schedlat needs.
+// The one list of tools (libbpf-tools' APPS): the CLI, `huatuo check`, `huatuo report`
+// and the tests read it. Adding a tool is one entry here. Everything behind an entry is
+// imported lazily, so `huatuo schedlat` loads schedlat's modules and no other tool's.
 import type { Command } from 'commander';
+import type { Field } from '../output/fields.js';
 
-export interface ToolEntry {
-  name: string;
-  /** BPF object stem in build/bpf/, null for commands that load none. */
-  bpf: string | null;
-  command(): Promise<Command>;
+/** What a probe of `huatuo check` finds. */
+export interface FeatureResult {
+  ok: boolean;
+  detail: string;
 }
 
-export const TOOLS: ToolEntry[] = [
-  { name: 'schedlat', bpf: 'schedlat', command: async () => (await import('../commands/schedlat.js')).schedlatCommand() },
-  { name: 'profile', bpf: 'profile', command: async () => (await import('../commands/profile.js')).profileCommand() },
-  { name: 'report', bpf: null, command: async () => (await import('../commands/report.js')).reportCommand() },
-  { name: 'check', bpf: null, command: async () => (await import('../commands/check.js')).checkCommand() },
-  { name: 'containers', bpf: null, command: async () => (await import('../commands/containers.js')).containersCommand() },
+/** How `huatuo report` re-prints a latency tool's capture: its field tables by the capture's meta. */
+export interface LatencyReportFields {
+  fields(meta: Record<string, unknown>): Field<never>[];
+  eventFields: Field<never>[];
+}
+
+export interface ToolDefinition {
+  name: string;
+  /** One line for `huatuo --help`, without loading the command. */
+  summary: string;
+  /** BPF object stem in build/bpf/, null for commands that load none. */
+  bpf: string | null;
+  /**
+   * What the tool needs to run, for `huatuo check`: every group must have one feature
+   * that works. Features are the generic ones of tools/features.ts, `tp:NAME` (the
+   * tracepoint exists), or one of the tool's own probes.
+   */
+  needs?: string[][];
+  /** Features shown by check but not needed (a faster method, an optional event). */
+  shows?: string[];
+  /** The tool's own feature probes, by feature name. */
+  probes?(): Promise<Record<string, () => FeatureResult>>;
+  command(): Promise<Command>;
+  /** For report: a latency tool's field tables. */
+  report?(): Promise<LatencyReportFields>;
+}
+
+export const TOOLS: ToolDefinition[] = [
+  {
+    name: 'schedlat',
+    summary: 'run-queue latency: how long runnable tasks wait for a CPU, as histograms per key',
+    bpf: 'schedlat',
+    needs: [['privileges'], ['btf'], ['ringbuf'], ['tp_btf', 'raw_tp'], ['tp:sched_switch']],
+    shows: ['tp:sched_wakeup', 'tp:sched_wakeup_new', 'sched_info'],
+    probes: async () => (await import('./schedlat.js')).schedlatProbes,
+    command: async () => (await import('../commands/schedlat.js')).schedlatCommand(),
+    report: async () => (await import('../output/schedlat-fields.js')).schedlatReportFields,
+  },
+  {
+    name: 'profile',
+    summary: 'CPU sampling with kernel and user stacks, symbolized, as flame graphs and exports',
+    bpf: 'profile',
+    needs: [['privileges'], ['btf'], ['perf_event_cpu_clock']],
+    command: async () => (await import('../commands/profile.js')).profileCommand(),
+  },
+  {
+    name: 'report',
+    summary: 're-render a capture or collapsed stacks offline (no root needed)',
+    bpf: null,
+    command: async () => (await import('../commands/report.js')).reportCommand(),
+  },
+  {
+    name: 'check',
+    summary: 'what this kernel supports for each huatuo tool',
+    bpf: null,
+    command: async () => (await import('../commands/check.js')).checkCommand(),
+  },
+  {
+    name: 'containers',
+    summary: 'the pods and containers on this node, with their cgroup ids (what --pod selects)',
+    bpf: null,
+    command: async () => (await import('../commands/containers.js')).containersCommand(),
+  },
 ];
+
+export function toolNamed(name: string): ToolDefinition | undefined {
+  return TOOLS.find((t) => t.name === name);
+}

@@ -1,22 +1,16 @@
 // schedlat, the tool: options → BPF object (bpf/schedlat.bpf.c) → snapshots of per-key
 // run-queue latency histograms and slow events. No CLI and no views here.
-import { BpfObject } from '../bpf-loader/object.js';
-import { hasTpBtf, kernelHasField, schedInfoLive } from '../bpf-loader/probe.js';
-import { histOffsets, mergeRowsByKey, sumPerCpuHist, type HistOffsets } from '../histogram/bpf-hist.js';
-import type { Histogram } from '../histogram/loglinear.js';
-import { CgroupHier, CgroupNames, type CgroupMount } from '../containers/cgroup.js';
-import { containerRowLabels } from '../containers/labels.js';
-import type { CgroupContext } from '../options/common.js';
+import { readFileSync } from 'node:fs';
+import { hasTpBtf, kernelHasField } from '../bpf-loader/probe.js';
+import type { FeatureResult } from './registry.js';
+import type { LatencyRow } from '../model/latency.js';
 import { HuatuoError, ExitCode } from '../errors.js';
-import { logDebug } from '../log.js';
 import type { TaskFilter } from './filter.js';
-import { applyTaskFilter, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher } from './filter.js';
-import type { StructLayout } from '../bpf-loader/layout.js';
+import { LatencySession } from './latency-session.js';
+import { TASK_BY, TASK_KEY_FIELDS, TaskKeyLabeller, taskKeyCode, type TaskBy, type TaskKey, type TaskKeyContext } from './task-key.js';
 
-export const SCHEDLAT_BY = ['comm', 'pid', 'tid', 'cpu', 'cgroup', 'pod', 'container'] as const;
-export type SchedlatBy = (typeof SCHEDLAT_BY)[number];
-// pod and container rows are cgroup rows relabelled in user space (src/containers/labels.ts).
-const BY_CODE: Record<SchedlatBy, number> = { comm: 0, pid: 1, tid: 2, cpu: 3, cgroup: 4, pod: 4, container: 4 };
+export const SCHEDLAT_BY = TASK_BY;
+export type SchedlatBy = TaskBy;
 
 /**
  * wakeup: runqlat's pair, timestamps at wakeup/preemption and switch-in (the default).
@@ -31,7 +25,7 @@ export interface SchedlatOptions {
   by: SchedlatBy;
   filter: TaskFilter;
   /** The hierarchy cgroup ids are taken in, and the resolver for pod/container names. */
-  cgroups: CgroupContext;
+  cgroups: TaskKeyContext;
   /** Emit each wait at or over this many ns as a slow event; 0 = none. */
   thresholdNs: number;
   method: SchedlatMethod;
@@ -40,20 +34,7 @@ export interface SchedlatOptions {
 }
 
 /** One histogram row; which labels are set depends on --by. */
-export interface SchedlatRow {
-  key: string;
-  comm?: string;
-  pid?: number;
-  tid?: number;
-  cpu?: number;
-  cgroup_id?: number;
-  cgroup?: string;
-  pod?: string;
-  namespace?: string;
-  container?: string;
-  container_id?: string;
-  hist: Histogram;
-}
+export type SchedlatRow = LatencyRow;
 
 export interface SchedlatEvent {
   ts_ns: number;
@@ -68,8 +49,6 @@ export interface SchedlatEvent {
   prev_comm: string;
 }
 
-interface KeyStruct { cgroup_id: number; id: number; comm: string }
-
 const PROGRAMS = {
   'sched-info': { btf: ['schedlat_si_switch_btf'], raw: ['schedlat_si_switch_raw'] },
   wakeup: {
@@ -77,6 +56,29 @@ const PROGRAMS = {
     raw: ['schedlat_wakeup_raw', 'schedlat_wakeup_new_raw', 'schedlat_switch_raw'],
   },
 } as const;
+
+/**
+ * Whether the scheduler keeps task_struct.sched_info live (CONFIG_SCHED_INFO, and before
+ * 5.14 also schedstats or delay accounting): /proc/self/schedstat then counts our own
+ * timeslices; it reads "0 0 0" otherwise.
+ */
+export function schedInfoLive(): boolean {
+  if (!kernelHasField('task_struct', 'sched_info') || !kernelHasField('sched_info', 'last_queued')) return false;
+  try {
+    const [, , slices] = readFileSync('/proc/self/schedstat', 'utf8').trim().split(/\s+/).map(Number);
+    return slices > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** schedlat's own feature for `huatuo check`. */
+export const schedlatProbes: Record<string, () => FeatureResult> = {
+  sched_info: () => {
+    const ok = schedInfoLive() && kernelHasField('cfs_rq', 'rq');
+    return { ok, detail: ok ? 'kept live: schedlat --method sched-info works' : 'not kept: only schedlat --method wakeup' };
+  },
+};
 
 /** Refuse sched-info where the kernel does not keep it. */
 export function checkMethod(method: SchedlatMethod): SchedlatMethod {
@@ -89,104 +91,32 @@ export function checkMethod(method: SchedlatMethod): SchedlatMethod {
   return method;
 }
 
-export class SchedlatSession {
-  readonly method: SchedlatMethod;
-  readonly attachKind: 'tp_btf' | 'raw_tp';
-  readonly obj: BpfObject;
-  private readonly keyLayout: StructLayout<KeyStruct>;
-  private readonly hist: HistOffsets;
-  private readonly cgroupNames: CgroupNames | undefined;
-  private pending: SchedlatEvent[] = [];
-  private filterRefresher: CgroupFilterRefresher | undefined;
+const EVENT_FIELDS = ['ts_ns', 'lat_ns', 'cpu', 'pid', 'tgid', 'comm', 'cgroup_id', 'prev_pid', 'prev_tgid', 'prev_comm'] as const;
 
-  private constructor(
-    readonly options: SchedlatOptions,
-    obj: BpfObject,
-    method: SchedlatMethod,
-    attachKind: 'tp_btf' | 'raw_tp',
-    readonly cgroupMount: CgroupMount | undefined,
-  ) {
-    this.obj = obj;
-    this.method = method;
-    this.attachKind = attachKind;
-    this.keyLayout = obj.struct<KeyStruct>('schedlat_key').expect(['cgroup_id', 'id', 'comm']);
-    this.hist = histOffsets(obj.struct('hist'));
-    this.cgroupNames = cgroupMount ? new CgroupNames(cgroupMount) : undefined;
-  }
+export type SchedlatSession = LatencySession<TaskKey, SchedlatRow, SchedlatEvent> & { method: SchedlatMethod; attachKind: 'tp_btf' | 'raw_tp' };
 
-  /** Open, configure, load and attach. Everything is closed again if any step fails. */
-  static start(options: SchedlatOptions): SchedlatSession {
-    const method = checkMethod(options.method);
-    // HUATUO_ATTACH=raw_tp forces the fallback kernels without tp_btf get (tests use it).
-    const attachKind = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('sched_switch') ? 'tp_btf' : 'raw_tp';
-    const programs = PROGRAMS[method][attachKind === 'tp_btf' ? 'btf' : 'raw'];
-    const mount = options.filter.cgroups?.mount ?? options.cgroups.mount;
-    const obj = BpfObject.open('schedlat');
-    try {
-      obj.selectPrograms(programs);
-      obj.setRodata({
-        targ_by: BY_CODE[options.by],
-        targ_threshold_ns: options.thresholdNs,
-        targ_max_events_per_sec: options.maxEventsPerSec,
-        targ_cgroup_hier: mount?.hier ?? CgroupHier.V2,
-      });
-      applyTaskFilter(obj, options.filter);
-      sizeCgroupFilter(obj, options.filter);
-      obj.load();
-      fillCgroupFilter(obj, options.filter);
-      const s = new SchedlatSession(options, obj, method, attachKind, mount);
-      s.filterRefresher = new CgroupFilterRefresher(obj, options.filter);
-      if (options.thresholdNs > 0) {
-        obj.ringBuffer('events', obj.struct<SchedlatEvent>('schedlat_event'), (e) => s.pending.push(e));
-      }
-      obj.attach(programs);
-      // performance.now() counts from process start: the bench reads this line for time-to-attach.
-      logDebug(`schedlat: attached ${Math.round(performance.now())} ms after start (method ${method}, ${attachKind}: ${programs.join(', ')})`);
-      return s;
-    } catch (e) {
-      obj.close();
-      throw e;
-    }
-  }
-
-  private label(k: KeyStruct): Omit<SchedlatRow, 'hist'> {
-    switch (this.options.by) {
-      case 'pid': return { key: `${k.id}`, pid: k.id, comm: k.comm };
-      // A thread that renames itself gets a second row: keep the keys apart.
-      case 'tid': return { key: `${k.id}/${k.comm}`, tid: k.id, comm: k.comm };
-      case 'cpu': return { key: `${k.id}`, cpu: k.id };
-      case 'cgroup': return { key: `${k.cgroup_id}`, cgroup_id: k.cgroup_id, cgroup: this.cgroupNames?.name(k.cgroup_id) };
-      case 'pod':
-      case 'container':
-        return containerRowLabels(this.options.by, this.options.cgroups.resolver(), this.cgroupMount!.hier, k.cgroup_id);
-      default: return { key: k.comm, comm: k.comm };
-    }
-  }
-
-  /** Cumulative histograms per key since attach (also: pods gain new containers here). */
-  readHistograms(): SchedlatRow[] {
-    this.filterRefresher?.refresh();
-    const rows = this.obj.mapEntries('hists').map(({ key, value }) => ({
-      ...this.label(this.keyLayout.decode(key)),
-      hist: sumPerCpuHist(value, this.hist),
-    }));
-    return mergeRowsByKey(rows);
-  }
-
-  /** Slow events received since the last call. */
-  takeEvents(): SchedlatEvent[] {
-    const e = this.pending;
-    this.pending = [];
-    return e;
-  }
-
-  /** Events that could not be sent: [ring buffer full, over the rate limit]. */
-  lost(): { ringbuf_full: number; rate_limited: number } {
-    const [full, limited] = this.obj.perCpuCounters('counters', 2);
-    return { ringbuf_full: full, rate_limited: limited };
-  }
-
-  close(): void {
-    this.obj.close();
-  }
+/** Open, configure, load and attach schedlat (everything closed again if a step fails). */
+export function startSchedlat(options: SchedlatOptions): SchedlatSession {
+  const method = checkMethod(options.method);
+  // HUATUO_ATTACH=raw_tp forces the fallback kernels without tp_btf get (tests use it).
+  const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('sched_switch') ? 'tp_btf' : 'raw_tp';
+  const mount = options.filter.cgroups?.mount ?? options.cgroups.mount;
+  const session = LatencySession.start<TaskKey, SchedlatRow, SchedlatEvent>({
+    tool: 'schedlat',
+    programs: PROGRAMS[method][attachKind === 'tp_btf' ? 'btf' : 'raw'],
+    filter: options.filter,
+    cgroupMount: options.cgroups.mount,
+    rodata: (obj) => ({
+      targ_by: taskKeyCode(obj, options.by),
+      targ_threshold_ns: options.thresholdNs,
+      targ_max_events_per_sec: options.maxEventsPerSec,
+    }),
+    key: { struct: 'task_key', fields: TASK_KEY_FIELDS },
+    label: () => {
+      const labeller = new TaskKeyLabeller(options.by, { mount, resolver: options.cgroups.resolver });
+      return (k) => labeller.label(k);
+    },
+    events: options.thresholdNs > 0 ? { map: 'events', struct: 'schedlat_event', fields: EVENT_FIELDS } : undefined,
+  });
+  return Object.assign(session, { method, attachKind });
 }

@@ -1,6 +1,6 @@
 // Header of the live view: run facts, huatuo's own cost, and the keys.
 import { Box, Text } from 'ink';
-import type { LatencySnapshot } from '../collector/latency-collector.js';
+import type { LatencySnapshot } from '../model/latency.js';
 
 /** "n/a" for missing figures. */
 export function figure(v: number | null | undefined, fmt: (n: number) => string): string {

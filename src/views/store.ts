@@ -2,7 +2,7 @@
 // getSnapshot) that the sink pushes snapshots into. Data collection stays out of React;
 // components read the latest frame with useLatencyFrame().
 import { useSyncExternalStore } from 'react';
-import type { LatencySnapshot } from '../collector/latency-collector.js';
+import type { LatencySnapshot } from '../model/latency.js';
 
 export interface LatencyFrame<R, E> {
   /** The last interval: its rows, events and rates. */

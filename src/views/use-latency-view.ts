@@ -4,7 +4,7 @@ import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useInput, useStdin, type Key } from 'ink';
 import { sortRows, type Field } from '../output/fields.js';
 import { sortField, type LatencyOutputSpec } from '../output/latency-output.js';
-import type { LatencySnapshot } from '../collector/latency-collector.js';
+import type { LatencySnapshot } from '../model/latency.js';
 import type { Histogram } from '../histogram/loglinear.js';
 import type { LatencyFrame } from './store.js';
 import { moveSelection, nextSortField, scrollOffset, selectedIndex, type Selection } from './navigation.js';

@@ -2,7 +2,7 @@ import { describe, it, expect, vi, afterEach } from 'vitest';
 import { addValue, emptyHistogram, type Histogram } from '../../../src/histogram/loglinear.js';
 import { statFields, textField } from '../../../src/output/latency-fields.js';
 import type { LatencyOutputSpec } from '../../../src/output/latency-output.js';
-import type { LatencySnapshot } from '../../../src/collector/latency-collector.js';
+import type { LatencySnapshot } from '../../../src/model/latency.js';
 import { liveLatencySink } from '../../../src/views/latency-live.js';
 
 interface Row { key: string; comm: string; hist: Histogram }

@@ -4,7 +4,7 @@ import { addValue, emptyHistogram, type Histogram } from '../../../src/histogram
 import { statFields, textField } from '../../../src/output/latency-fields.js';
 import type { Field } from '../../../src/output/fields.js';
 import type { LatencyOutputSpec } from '../../../src/output/latency-output.js';
-import type { LatencySnapshot } from '../../../src/collector/latency-collector.js';
+import type { LatencySnapshot } from '../../../src/model/latency.js';
 import { LatencyApp } from '../../../src/views/latency-app.js';
 import { createLatencyStore } from '../../../src/views/store.js';
 import { histogramLines } from '../../../src/views/histogram-bars.js';

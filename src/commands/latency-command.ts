@@ -1,0 +1,98 @@
+// The command of any latency tool: the common flags (filters, output, timing), the
+// latency ones (--by, --threshold, --sort, --max-events), their checks before anything is
+// attached, signals, the session and the run loop. A tool declares only what is its own.
+import { Command, Option } from 'commander';
+import {
+  addFilterOptions, addOutputOptions, addTimingOptions, cgroupContextFrom, checkCaptureOutput, examples, outputMode,
+  taskFilterFrom, tickPlanFrom, unitFrom, type CgroupContext, type CommonOptions,
+} from '../options/common.js';
+import { parseTimeNs } from '../options/units.js';
+import { checkChoice, intArg } from '../options/values.js';
+import { preflight } from '../bpf-loader/preflight.js';
+import { stopOnSignals } from '../collector/ticks.js';
+import type { LatencySource } from '../collector/latency-collector.js';
+import { sortNames, type Field } from '../output/fields.js';
+import type { LatencyRow } from '../model/latency.js';
+import type { TaskFilter } from '../tools/filter.js';
+import { setVerbose } from '../log.js';
+import { runLatencyTool } from './latency-run.js';
+
+export interface LatencyFlags extends CommonOptions {
+  by: string;
+  threshold?: string;
+  sort: string;
+  maxEvents: number;
+}
+
+/** What the tool's start() gets: everything checked, nothing attached yet. */
+export interface LatencyStart<F> {
+  flags: F;
+  filter: TaskFilter;
+  cgroups: CgroupContext;
+  /** --threshold in ns (0: no slow events). */
+  thresholdNs: number;
+}
+
+export interface LatencyToolSpec<F extends LatencyFlags, R extends LatencyRow, E> {
+  name: string;
+  description: string;
+  /** --by values, the first is the default. */
+  by: readonly string[];
+  /** What --threshold reports, for the help. */
+  thresholdHelp: string;
+  /** The tool's own flags. */
+  options?(cmd: Command): void;
+  examples: Array<[string, string]>;
+  /** Row fields for a --by (the first one is also the default sort's fallback). */
+  fields(by: string): Field<R>[];
+  eventFields: Field<E>[];
+  /** Checks of the tool's own flags, before anything is attached. */
+  check?(flags: F): void;
+  /** Load and attach; the returned meta goes into every record and the capture. */
+  start(s: LatencyStart<F>): { session: LatencySource<R, E> & { close(): void }; meta: Record<string, string | number | boolean> };
+}
+
+export function latencyCommand<F extends LatencyFlags, R extends LatencyRow, E>(spec: LatencyToolSpec<F, R, E>): Command {
+  const cmd = new Command(spec.name).description(spec.description);
+  addFilterOptions(cmd);
+  cmd
+    .addOption(new Option('--by <key>', 'one histogram per').choices(spec.by).default(spec.by[0]))
+    .option('--threshold <time>', `${spec.thresholdHelp} (e.g. 10ms; a bare number is in the display unit)`)
+    .addOption(new Option('--sort <field>', 'sort rows by count|avg|p50|p90|p99|max, or a key column').default('p99'))
+    .addOption(new Option('--max-events <n>', 'slow events per second per CPU, the rest are counted (0: no limit)').argParser(intArg({ min: 0, max: 1_000_000 })).default(1000));
+  spec.options?.(cmd);
+  addTimingOptions(cmd);
+  addOutputOptions(cmd);
+  examples(cmd, spec.examples);
+  cmd.action(async (interval: number | undefined, count: number | undefined, flags: F) => {
+    setVerbose(!!flags.verbose);
+    const unit = unitFrom(flags);
+    const thresholdNs = flags.threshold ? parseTimeNs(flags.threshold, unit, '--threshold') : 0;
+    const fields = spec.fields(flags.by);
+    checkChoice('--sort', flags.sort, sortNames(fields));
+    spec.check?.(flags);
+    const cgroups = cgroupContextFrom(flags);
+    const filter = taskFilterFrom(flags, cgroups);
+    checkCaptureOutput(flags);
+    preflight();
+    // Before start-up: Ctrl-C while loading is a normal end too.
+    const stop = stopOnSignals();
+    let started: ReturnType<typeof spec.start>;
+    try {
+      started = spec.start({ flags, filter, cgroups, thresholdNs });
+    } catch (e) {
+      stop.dispose();
+      throw e;
+    }
+    const { session, meta } = started;
+    await runLatencyTool({
+      session,
+      stop,
+      plan: tickPlanFrom(flags, interval, count),
+      mode: outputMode(flags),
+      capturePath: flags.output,
+      spec: { tool: spec.name, meta, fields, eventFields: spec.eventFields, unit, sortBy: flags.sort },
+    });
+  });
+  return cmd;
+}

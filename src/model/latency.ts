@@ -1,0 +1,44 @@
+// The latency tools' model: rows with histograms, slow events, snapshots. Plain data,
+// the same live and read back from a capture; collectors make it, sinks and views show it.
+import type { Histogram } from '../histogram/loglinear.js';
+import type { Overhead } from './overhead.js';
+
+/** --by values every latency tool offers; pod and container are cgroup keys relabelled in user space. */
+export const TASK_BY = ['comm', 'pid', 'tid', 'cpu', 'cgroup', 'pod', 'container'] as const;
+export type TaskBy = (typeof TASK_BY)[number];
+
+/** A row's key labels; which are set depends on --by (the rest stay undefined: null in JSON). */
+export interface TaskKeyRow {
+  /** Unique among a snapshot's rows. */
+  key: string;
+  comm?: string;
+  pid?: number;
+  tid?: number;
+  cpu?: number;
+  cgroup_id?: number;
+  cgroup?: string;
+  pod?: string;
+  namespace?: string;
+  container?: string;
+  container_id?: string;
+}
+
+export interface LatencyRow extends TaskKeyRow {
+  hist: Histogram;
+}
+
+export interface LatencySnapshot<R, E> {
+  kind: 'interval' | 'summary';
+  /** Wall-clock time of the snapshot (ISO 8601). */
+  time: string;
+  elapsed_s: number;
+  /** Length of the window the rows cover: the interval, or the whole run for the summary. */
+  window_s: number;
+  rows: R[];
+  events: E[];
+  /** Histogram entries counted in the window per second. */
+  events_per_s: number;
+  /** Slow events that could not be sent since start. */
+  lost: { ringbuf_full: number; rate_limited: number };
+  overhead: Overhead;
+}

@@ -1,0 +1,100 @@
+// The BPF session of any latency tool: open → rodata → filter maps → load → fill → ring
+// buffer → attach, everything closed again if a step fails; then cumulative per-key
+// histograms (a per-CPU hash of struct hist), slow events and their losses. A tool says
+// which object and programs, its own rodata, and how a decoded key becomes a row.
+import { BpfObject, type RodataValue } from '../bpf-loader/object.js';
+import type { StructLayout } from '../bpf-loader/layout.js';
+import { histOffsets, mergeRowsByKey, sumPerCpuHist, type HistOffsets } from '../histogram/bpf-hist.js';
+import type { CgroupMount } from '../containers/cgroup.js';
+import type { LatencyRow } from '../model/latency.js';
+import { logDebug } from '../log.js';
+import { applyTaskFilter, cgroupHierCode, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher, type TaskFilter } from './filter.js';
+
+export interface LatencySessionSpec<K, R extends LatencyRow, E> {
+  /** Object stem in build/bpf/ (also the tool's name in messages). */
+  tool: string;
+  /** The programs to load and attach (the tool chose tp_btf or raw_tp). */
+  programs: readonly string[];
+  filter: TaskFilter;
+  /** The hierarchy cgroup ids are taken in when the filter does not say (--by cgroup/pod). */
+  cgroupMount: CgroupMount | undefined;
+  /** The tool's own settings, given once the object is open (enum codes come from its BTF). */
+  rodata(obj: BpfObject): Record<string, RodataValue>;
+  /** Key struct of the `hists` map and the fields the labeller reads. */
+  key: { struct: string; fields: readonly (keyof K & string)[] };
+  /** A decoded key as a row's labels (rows sharing a key are merged). */
+  label(obj: BpfObject): (k: K) => Omit<R, 'hist'>;
+  /** Slow events, when the tool sends any (--threshold): ring buffer map and struct. */
+  events?: { map: string; struct: string; fields: readonly (keyof E & string)[] };
+  /** Extra work between open and load (map sizes). */
+  configure?(obj: BpfObject): void;
+}
+
+export class LatencySession<K, R extends LatencyRow, E> {
+  private readonly keyLayout: StructLayout<K>;
+  private readonly hist: HistOffsets;
+  private readonly labelKey: (k: K) => Omit<R, 'hist'>;
+  private readonly refresher: CgroupFilterRefresher;
+  private pending: E[] = [];
+
+  private constructor(readonly spec: LatencySessionSpec<K, R, E>, readonly obj: BpfObject, readonly cgroupMount: CgroupMount | undefined) {
+    this.keyLayout = obj.struct<K>(spec.key.struct).expect([...spec.key.fields]);
+    this.hist = histOffsets(obj.struct('hist'));
+    this.labelKey = spec.label(obj);
+    this.refresher = new CgroupFilterRefresher(obj, spec.filter);
+  }
+
+  static start<K, R extends LatencyRow, E>(spec: LatencySessionSpec<K, R, E>): LatencySession<K, R, E> {
+    const mount = spec.filter.cgroups?.mount ?? spec.cgroupMount;
+    const obj = BpfObject.open(spec.tool);
+    try {
+      obj.selectPrograms([...spec.programs]);
+      obj.setRodata({ targ_cgroup_hier: cgroupHierCode(obj, mount), ...spec.rodata(obj) });
+      applyTaskFilter(obj, spec.filter);
+      sizeCgroupFilter(obj, spec.filter);
+      spec.configure?.(obj);
+      obj.load();
+      fillCgroupFilter(obj, spec.filter);
+      const s = new LatencySession(spec, obj, mount);
+      if (spec.events) {
+        const layout = obj.struct<E>(spec.events.struct).expect([...spec.events.fields]);
+        obj.ringBuffer(spec.events.map, layout, (e) => s.pending.push(e));
+      }
+      obj.attach([...spec.programs]);
+      // performance.now() counts from process start: the bench reads this line for time-to-attach.
+      logDebug(`${spec.tool}: attached ${Math.round(performance.now())} ms after start (${spec.programs.join(', ')})`);
+      return s;
+    } catch (e) {
+      obj.close();
+      throw e;
+    }
+  }
+
+  /** Cumulative histograms per key since attach (also: pods gain new containers here). */
+  readHistograms(): R[] {
+    this.refresher.refresh();
+    const rows = this.obj.mapEntries('hists').map(({ key, value }) => ({
+      ...this.labelKey(this.keyLayout.decode(key)),
+      hist: sumPerCpuHist(value, this.hist),
+    }) as R);
+    return mergeRowsByKey(rows);
+  }
+
+  /** Slow events received since the last call. */
+  takeEvents(): E[] {
+    const e = this.pending;
+    this.pending = [];
+    return e;
+  }
+
+  /** Events that could not be sent, since start: ring buffer full, over the rate limit. */
+  lost(): { ringbuf_full: number; rate_limited: number } {
+    const c = this.obj.enumValues('common_counter', 'COUNTER_', ['RINGBUF_FULL', 'RATE_LIMITED', 'MAX']);
+    const counts = this.obj.perCpuCounters('counters', c.MAX);
+    return { ringbuf_full: counts[c.RINGBUF_FULL], rate_limited: counts[c.RATE_LIMITED] };
+  }
+
+  close(): void {
+    this.obj.close();
+  }
+}
