@@ -50,6 +50,8 @@ struct {
 
 /* Failures are counted in common.h's per-CPU `counters`, at the PROFILE_ERR_* indexes. */
 _Static_assert(PROFILE_ERR_MAX <= COUNTER_MAX, "PROFILE_ERR_* must fit in counters");
+_Static_assert(PROFILE_ERR_KERN_COLLISION == COUNTER_TOOL_BASE, "PROFILE_ERR_* start at COUNTER_TOOL_BASE");
+const enum profile_err profile_err_btf_anchor __attribute__((unused));
 
 /* A stack id, counting every failure by cause; base is the first index of the KERN or USER group. */
 static __always_inline __s32 stack_id(struct bpf_perf_event_data *ctx, __u64 flags, __u32 base)

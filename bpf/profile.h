@@ -7,10 +7,9 @@
  */
 #define PROFILE_MAX_STACK_DEPTH 127
 
-/* A stack id not taken because of -U (kernel) or -K (user). Other negative ids are
- * bpf_get_stackid()'s -errno (-EFAULT, -EEXIST, -ENOMEM), which never equals -1.
+/* Other negative stack ids are bpf_get_stackid()'s -errno (-EFAULT, -EEXIST, -ENOMEM),
+ * which never equal PROFILE_STACK_SKIPPED (-1, below).
  */
-#define PROFILE_STACK_SKIPPED (-1)
 
 /* Key of the `counts` map: one row per thread, comm, cgroup and stack pair. */
 struct profile_key {
@@ -22,20 +21,26 @@ struct profile_key {
 	char comm[16];
 };
 
-/* Indexes in common.h's per-CPU `counters` array (after its generic ones, from
- * COUNTER_TOOL_BASE 4): samples that lost something, by cause. Plain numbers, so that
- * test/integration/profile-sampler.test.ts can compare them with src/tools/profile.ts.
+/* Indexes in common.h's per-CPU `counters` array, after its generic ones: samples that
+ * lost something, by cause. An enum, so user space reads the values from the BTF.
  */
-#define PROFILE_ERR_KERN_COLLISION 4 /* -EEXIST: another stack holds the hash bucket */
-#define PROFILE_ERR_KERN_MISSING 5   /* -EFAULT: no stack (kernel: sample in user mode) */
-#define PROFILE_ERR_KERN_MAP_FULL 6  /* -ENOMEM: `stacks` is full (--stack-storage-size) */
-#define PROFILE_ERR_KERN_OTHER 7
-#define PROFILE_ERR_USER_COLLISION 8
-#define PROFILE_ERR_USER_MISSING 9   /* kernel threads, and tasks that cannot be unwound */
-#define PROFILE_ERR_USER_MAP_FULL 10
-#define PROFILE_ERR_USER_OTHER 11
-#define PROFILE_ERR_COUNTS_FULL 12   /* the sample was not counted: `counts` is full (or busy) */
-#define PROFILE_ERR_PIDS_FULL 13     /* a new process was not recorded in `pids` */
-#define PROFILE_ERR_MAX 14
+enum profile_err {
+	PROFILE_ERR_KERN_COLLISION = 4, /* -EEXIST: another stack holds the hash bucket (4: COUNTER_TOOL_BASE) */
+	PROFILE_ERR_KERN_MISSING = 5,	/* -EFAULT: no stack (kernel: sample in user mode) */
+	PROFILE_ERR_KERN_MAP_FULL = 6,	/* -ENOMEM: `stacks` is full (--stack-storage-size) */
+	PROFILE_ERR_KERN_OTHER = 7,
+	PROFILE_ERR_USER_COLLISION = 8,
+	PROFILE_ERR_USER_MISSING = 9, /* kernel threads, and tasks that cannot be unwound */
+	PROFILE_ERR_USER_MAP_FULL = 10,
+	PROFILE_ERR_USER_OTHER = 11,
+	PROFILE_ERR_COUNTS_FULL = 12, /* the sample was not counted: `counts` is full (or busy) */
+	PROFILE_ERR_PIDS_FULL = 13,   /* a new process was not recorded in `pids` */
+	PROFILE_ERR_MAX = 14,
+};
+
+/* A stack id not taken because of -U (kernel) or -K (user); see above. A macro: BTF
+ * encoders before clang 15 cannot tell a negative enumerator from a large one.
+ */
+#define PROFILE_STACK_SKIPPED (-1)
 
 #endif

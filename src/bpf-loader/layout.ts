@@ -54,6 +54,30 @@ function readerFor(t: NativeBtfType): Reader {
   }
 }
 
+/**
+ * What TypeScript expects of a boundary struct's field, in C terms: 'u64', 's32', 'u8',
+ * 'bool', 'char[16]', 'u64[296]'. Checked against the object's BTF when a session opens
+ * and, without root, by test/unit/btf-layout.test.ts for every tool.
+ */
+export type FieldSpec = string;
+export type StructSpec = Readonly<Record<string, FieldSpec>>;
+
+/** A BTF type in FieldSpec terms. */
+export function specOf(t: NativeBtfType): FieldSpec {
+  switch (t.kind) {
+    case 'int':
+      if (t.bool) return 'bool';
+      if (t.size === 1 && (t.char || t.name === 'char')) return 'char';
+      return `${t.signed ? 's' : 'u'}${t.size * 8}`;
+    case 'enum': return `${t.signed ? 's' : 'u'}${t.size * 8}`;
+    case 'ptr': return 'ptr';
+    case 'array': return `${specOf(t.elem)}[${t.nelems}]`;
+    case 'struct':
+    case 'union': return `${t.kind} ${t.name}`;
+    default: return t.kind;
+  }
+}
+
 export interface FieldInfo {
   name: string;
   offset: number;
@@ -90,6 +114,31 @@ export class StructLayout<T = Record<string, FieldValue>> {
   /** Throw unless every named field exists (call once at open, so drift fails early). */
   expect(names: readonly string[]): this {
     for (const n of names) this.field(n);
+    return this;
+  }
+
+  /** Where the BTF differs from what TypeScript expects: missing fields, other types, implicit padding. */
+  mismatches(spec: StructSpec): string[] {
+    const out: string[] = [];
+    for (const [name, want] of Object.entries(spec)) {
+      const f = this.fields.find((x) => x.name === name);
+      if (!f) out.push(`${this.name}.${name}: missing`);
+      else if (specOf(f.type) !== want) out.push(`${this.name}.${name}: is ${specOf(f.type)}, TypeScript reads ${want}`);
+    }
+    // Padding is written out (style.md §2): each field starts where the previous ends.
+    let end = 0;
+    for (const f of this.fields) {
+      if (f.offset !== end) out.push(`${this.name}.${f.name}: at offset ${f.offset}, after ${end - 0} bytes of fields: implicit padding`);
+      end = f.offset + f.size;
+    }
+    if (end !== this.size) out.push(`${this.name}: ${this.size} bytes, fields end at ${end}: implicit tail padding`);
+    return out;
+  }
+
+  /** Throw unless the struct is what `spec` says (call once at open). */
+  expectSpec(spec: StructSpec): this {
+    const bad = this.mismatches(spec);
+    if (bad.length) throw new Error(`the BPF object and huatuo disagree: ${bad.join('; ')}`);
     return this;
   }
 

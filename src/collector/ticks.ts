@@ -16,13 +16,20 @@ export interface Stopper {
   dispose(): void;
 }
 
-/** An AbortSignal raised by the first SIGINT/SIGTERM/SIGHUP; a second one exits at once (after detaching). */
+/**
+ * An AbortSignal raised by the first SIGINT/SIGTERM/SIGHUP. A second one ends the process
+ * at once, after detaching: our handlers step aside and the signal is raised again, so the
+ * process dies of it as any Unix tool would (the only exit outside src/cli.ts, and not a
+ * process.exit: the kernel's default action).
+ */
 export function stopOnSignals(): Stopper {
   const ac = new AbortController();
   const handler = (sig: NodeJS.Signals) => {
     if (ac.signal.aborted) {
       closeAll();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
+      for (const s of sigs) process.removeAllListeners(s);
+      process.kill(process.pid, sig);
+      return;
     }
     ac.abort(sig);
   };

@@ -3,12 +3,16 @@
 // histograms (a per-CPU hash of struct hist), slow events and their losses. A tool says
 // which object and programs, its own rodata, and how a decoded key becomes a row.
 import { BpfObject, type RodataValue } from '../bpf-loader/object.js';
-import type { StructLayout } from '../bpf-loader/layout.js';
+import type { StructLayout, StructSpec } from '../bpf-loader/layout.js';
+import { HIST_SLOTS } from '../histogram/loglinear.js';
 import { histOffsets, mergeRowsByKey, sumPerCpuHist, type HistOffsets } from '../histogram/bpf-hist.js';
 import type { CgroupMount } from '../containers/cgroup.js';
 import type { LatencyRow } from '../model/latency.js';
 import { logDebug } from '../log.js';
 import { applyTaskFilter, cgroupHierCode, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher, type TaskFilter } from './filter.js';
+
+/** struct hist (bpf/hist.h) as TypeScript reads it. */
+export const HIST_SPEC = { slots: `u64[${HIST_SLOTS}]`, count: 'u64', sum_ns: 'u64', max_ns: 'u64' } as const;
 
 export interface LatencySessionSpec<K, R extends LatencyRow, E> {
   /** Object stem in build/bpf/ (also the tool's name in messages). */
@@ -20,12 +24,12 @@ export interface LatencySessionSpec<K, R extends LatencyRow, E> {
   cgroupMount: CgroupMount | undefined;
   /** The tool's own settings, given once the object is open (enum codes come from its BTF). */
   rodata(obj: BpfObject): Record<string, RodataValue>;
-  /** Key struct of the `hists` map and the fields the labeller reads. */
-  key: { struct: string; fields: readonly (keyof K & string)[] };
+  /** Key struct of the `hists` map, as TypeScript reads it. */
+  key: { struct: string; spec: StructSpec };
   /** A decoded key as a row's labels (rows sharing a key are merged). */
   label(obj: BpfObject): (k: K) => Omit<R, 'hist'>;
   /** Slow events, when the tool sends any (--threshold): ring buffer map and struct. */
-  events?: { map: string; struct: string; fields: readonly (keyof E & string)[] };
+  events?: { map: string; struct: string; spec: StructSpec };
   /** Extra work between open and load (map sizes). */
   configure?(obj: BpfObject): void;
 }
@@ -38,8 +42,8 @@ export class LatencySession<K, R extends LatencyRow, E> {
   private pending: E[] = [];
 
   private constructor(readonly spec: LatencySessionSpec<K, R, E>, readonly obj: BpfObject, readonly cgroupMount: CgroupMount | undefined) {
-    this.keyLayout = obj.struct<K>(spec.key.struct).expect([...spec.key.fields]);
-    this.hist = histOffsets(obj.struct('hist'));
+    this.keyLayout = obj.struct<K>(spec.key.struct).expectSpec(spec.key.spec);
+    this.hist = histOffsets(obj.struct('hist').expectSpec(HIST_SPEC));
     this.labelKey = spec.label(obj);
     this.refresher = new CgroupFilterRefresher(obj, spec.filter);
   }
@@ -57,7 +61,7 @@ export class LatencySession<K, R extends LatencyRow, E> {
       fillCgroupFilter(obj, spec.filter);
       const s = new LatencySession(spec, obj, mount);
       if (spec.events) {
-        const layout = obj.struct<E>(spec.events.struct).expect([...spec.events.fields]);
+        const layout = obj.struct<E>(spec.events.struct).expectSpec(spec.events.spec);
         obj.ringBuffer(spec.events.map, layout, (e) => s.pending.push(e));
       }
       obj.attach([...spec.programs]);

@@ -70,12 +70,12 @@ export interface ProfileRead {
   totalSamples: number;
 }
 
-/** Indexes in the `counters` array: PROFILE_ERR_* of bpf/profile.h (macros are not in the BTF; a test compares). */
-export const PROFILE_ERR = {
-  KERN_COLLISION: 4, KERN_MISSING: 5, KERN_MAP_FULL: 6, KERN_OTHER: 7,
-  USER_COLLISION: 8, USER_MISSING: 9, USER_MAP_FULL: 10, USER_OTHER: 11,
-  COUNTS_FULL: 12, PIDS_FULL: 13, MAX: 14,
-} as const;
+/** enum profile_err of bpf/profile.h (indexes in the `counters` array), names without the prefix. */
+export const PROFILE_ERR_NAMES = [
+  'KERN_COLLISION', 'KERN_MISSING', 'KERN_MAP_FULL', 'KERN_OTHER', 'USER_COLLISION', 'USER_MISSING',
+  'USER_MAP_FULL', 'USER_OTHER', 'COUNTS_FULL', 'PIDS_FULL', 'MAX',
+] as const;
+
 /** PROFILE_STACK_SKIPPED: the stack id of a stack not taken (-U, -K). */
 export const PROFILE_STACK_SKIPPED = -1;
 const DEFAULT_FREQUENCY_HZ = 99;
@@ -146,6 +146,14 @@ const EVENTS: Record<ProfileEvent, { type: number; config: number }> = {
   'cpu-clock': { type: 1 /* PERF_TYPE_SOFTWARE */, config: 0 /* PERF_COUNT_SW_CPU_CLOCK */ },
   cycles: { type: 0 /* PERF_TYPE_HARDWARE */, config: 0 /* PERF_COUNT_HW_CPU_CYCLES */ },
 };
+
+/** struct profile_key (bpf/profile.h) as TypeScript reads it (checked against the BTF: layout.ts). */
+export const PROFILE_KEY_SPEC = {
+  cgroup_id: 'u64', tgid: 'u32', pid: 'u32', kern_stack_id: 's32', user_stack_id: 's32', comm: 'char[16]',
+} as const;
+
+/** Every struct profile's TypeScript reads (test/unit/btf-layout.test.ts checks them). */
+export const PROFILE_BOUNDARY = { profile_key: PROFILE_KEY_SPEC };
 
 interface ProfileKey {
   cgroup_id: number;
@@ -228,8 +236,7 @@ export class ProfileSession {
   private constructor(readonly options: ProfileOptions, obj: BpfObject, cpus: number[]) {
     this.obj = obj;
     this.cpus = cpus;
-    this.keyLayout = obj.struct<ProfileKey>('profile_key').expect(['cgroup_id', 'tgid', 'pid', 'kern_stack_id', 'user_stack_id', 'comm']);
-    if (this.keyLayout.field('cgroup_id').size !== 8) throw new Error('profile_key.cgroup_id is not a u64');
+    this.keyLayout = obj.struct<ProfileKey>('profile_key').expectSpec(PROFILE_KEY_SPEC);
   }
 
   /**
@@ -343,7 +350,7 @@ export class ProfileSession {
 
   /** Samples that lost a stack or were not counted, since start. */
   errors(): StackErrors {
-    const E = PROFILE_ERR;
+    const E = this.obj.enumValues('profile_err', 'PROFILE_ERR_', PROFILE_ERR_NAMES);
     const c = this.obj.perCpuCounters('counters', E.MAX);
     return {
       kernel: { collision: c[E.KERN_COLLISION], missing: c[E.KERN_MISSING], map_full: c[E.KERN_MAP_FULL], other: c[E.KERN_OTHER] },

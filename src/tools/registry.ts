@@ -35,6 +35,8 @@ export interface ToolDefinition {
   command(): Promise<Command>;
   /** For report: a latency tool's field tables. */
   report?(): Promise<LatencyReportFields>;
+  /** Every struct of the object that the tool's TypeScript reads, as it reads it (layout.ts). */
+  boundary?(): Promise<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export const TOOLS: ToolDefinition[] = [
@@ -47,6 +49,7 @@ export const TOOLS: ToolDefinition[] = [
     probes: async () => (await import('./schedlat.js')).schedlatProbes,
     command: async () => (await import('../commands/schedlat.js')).schedlatCommand(),
     report: async () => (await import('../output/schedlat-fields.js')).schedlatReportFields,
+    boundary: async () => (await import('./schedlat.js')).SCHEDLAT_BOUNDARY,
   },
   {
     name: 'profile',
@@ -54,6 +57,7 @@ export const TOOLS: ToolDefinition[] = [
     bpf: 'profile',
     needs: [['privileges'], ['btf'], ['perf_event_cpu_clock']],
     command: async () => (await import('../commands/profile.js')).profileCommand(),
+    boundary: async () => (await import('./profile.js')).PROFILE_BOUNDARY,
   },
   {
     name: 'report',

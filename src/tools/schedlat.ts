@@ -6,8 +6,8 @@ import type { FeatureResult } from './registry.js';
 import type { LatencyRow } from '../model/latency.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import type { TaskFilter } from './filter.js';
-import { LatencySession } from './latency-session.js';
-import { TASK_BY, TASK_KEY_FIELDS, TaskKeyLabeller, taskKeyCode, type TaskBy, type TaskKey, type TaskKeyContext } from './task-key.js';
+import { HIST_SPEC, LatencySession } from './latency-session.js';
+import { TASK_BY, TASK_KEY_SPEC, TaskKeyLabeller, taskKeyCode, type TaskBy, type TaskKey, type TaskKeyContext } from './task-key.js';
 
 export const SCHEDLAT_BY = TASK_BY;
 export type SchedlatBy = TaskBy;
@@ -91,7 +91,14 @@ export function checkMethod(method: SchedlatMethod): SchedlatMethod {
   return method;
 }
 
-const EVENT_FIELDS = ['ts_ns', 'lat_ns', 'cpu', 'pid', 'tgid', 'comm', 'cgroup_id', 'prev_pid', 'prev_tgid', 'prev_comm'] as const;
+/** struct schedlat_event (bpf/schedlat.h) as TypeScript reads it. */
+export const SCHEDLAT_EVENT_SPEC = {
+  lat_ns: 'u64', ts_ns: 'u64', cgroup_id: 'u64', pid: 'u32', tgid: 'u32', prev_pid: 'u32', prev_tgid: 'u32',
+  cpu: 'u32', __pad: 'u32', comm: 'char[16]', prev_comm: 'char[16]',
+} as const;
+
+/** Every struct schedlat's TypeScript reads, by name (test/unit/btf-layout.test.ts checks them all). */
+export const SCHEDLAT_BOUNDARY = { task_key: TASK_KEY_SPEC, hist: HIST_SPEC, schedlat_event: SCHEDLAT_EVENT_SPEC };
 
 export type SchedlatSession = LatencySession<TaskKey, SchedlatRow, SchedlatEvent> & { method: SchedlatMethod; attachKind: 'tp_btf' | 'raw_tp' };
 
@@ -111,12 +118,12 @@ export function startSchedlat(options: SchedlatOptions): SchedlatSession {
       targ_threshold_ns: options.thresholdNs,
       targ_max_events_per_sec: options.maxEventsPerSec,
     }),
-    key: { struct: 'task_key', fields: TASK_KEY_FIELDS },
+    key: { struct: 'task_key', spec: TASK_KEY_SPEC },
     label: () => {
       const labeller = new TaskKeyLabeller(options.by, { mount, resolver: options.cgroups.resolver });
       return (k) => labeller.label(k);
     },
-    events: options.thresholdNs > 0 ? { map: 'events', struct: 'schedlat_event', fields: EVENT_FIELDS } : undefined,
+    events: options.thresholdNs > 0 ? { map: 'events', struct: 'schedlat_event', spec: SCHEDLAT_EVENT_SPEC } : undefined,
   });
   return Object.assign(session, { method, attachKind });
 }

@@ -29,7 +29,8 @@ export interface TaskKey {
   comm: string;
 }
 
-export const TASK_KEY_FIELDS = ['cgroup_id', 'id', 'comm'] as const;
+/** struct task_key as TypeScript reads it (checked against the BTF: layout.ts). */
+export const TASK_KEY_SPEC = { cgroup_id: 'u64', id: 'u32', __pad: 'u32', comm: 'char[16]' } as const;
 
 export interface TaskKeyContext {
   /** The hierarchy cgroup ids are in (the filter's, else the default). */

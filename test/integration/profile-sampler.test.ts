@@ -5,11 +5,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, cleanupBuildDir, sleep, programsLeft } from '../helpers/processes.js';
-import { ProfileSession, parseCpuList, PROFILE_ERR, PROFILE_STACK_SKIPPED, type ProfileOptions, type SampledStack } from '../../src/tools/profile.js';
+import { workload, start, killAll, cleanupBuildDir, sleep, bpfHeldBy, waitFor } from '../helpers/processes.js';
+import { BpfObject } from '../../src/bpf-loader/object.js';
+import { ProfileSession, parseCpuList, PROFILE_ERR_NAMES, PROFILE_STACK_SKIPPED, type ProfileOptions, type SampledStack } from '../../src/tools/profile.js';
 import { packagePath } from '../../src/paths.js';
 import { HuatuoError, ExitCode } from '../../src/errors.js';
 
@@ -76,7 +77,15 @@ async function startPinned(cpu: string, nice: number, bin: string, args: string[
       p.once('exit', (c) => reject(new Error(`${bin} exited (${c}) before it was ready`)));
     });
   } else {
-    await sleep(200);
+    // Running when it holds its own name (exec'd past taskset and nice).
+    const name = bin.split('/').pop()!.slice(0, 15);
+    await waitFor(`${name} to start`, () => {
+      try {
+        return readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    });
   }
   expect(p.exitCode).toBeNull();
   return p;
@@ -149,10 +158,16 @@ describe('profile sampler, no BPF', () => {
     expect(parseCpuList('5')).toEqual([5]);
   });
 
-  it("mirrors bpf/profile.h's macros (they are not in the object's BTF)", () => {
+  it("reads enum profile_err from the object's BTF by the names the TypeScript uses, and mirrors PROFILE_STACK_SKIPPED", () => {
+    const obj = BpfObject.open('profile');
+    try {
+      const e = obj.enumValues('profile_err', 'PROFILE_ERR_', PROFILE_ERR_NAMES);
+      expect(Object.keys(e).sort()).toEqual([...PROFILE_ERR_NAMES].sort());
+    } finally {
+      obj.close();
+    }
+    // A macro (see bpf/profile.h): compared with the header itself.
     const h = readFileSync(packagePath('bpf', 'profile.h'), 'utf8');
-    const defs = Object.fromEntries([...h.matchAll(/^#define PROFILE_ERR_(\w+)\s+(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
-    expect(defs).toEqual(PROFILE_ERR);
     expect(Number(/^#define PROFILE_STACK_SKIPPED \((-?\d+)\)/m.exec(h)?.[1])).toBe(PROFILE_STACK_SKIPPED);
   });
 });
@@ -170,8 +185,9 @@ describeBpf('profile sampler (real BPF)', () => {
   });
 
   afterEach(async () => {
-    // Whatever a test did: no program left in the kernel, no perf fd left open.
-    expect(await programsLeft((n) => n.startsWith('profile_'))).toEqual([]);
+    // Whatever a test did: this process (the sessions run in it) holds no BPF program or
+    // link and no perf fd any more. Other BPF users on the machine are not our business.
+    expect(bpfHeldBy(process.pid)).toEqual({ progs: [], links: [] });
     expect(perfFds()).toBe(fdsBefore);
   });
 
@@ -281,9 +297,11 @@ describeBpf('profile sampler (real BPF)', () => {
     afterAll(() => stop(loop));
 
     it('takes kernel stacks through the syscall path', async () => {
-      const r = await profile({ filter: { tgid: loop.pid } }, 2000);
+      const r = await profile({ filter: { tgid: loop.pid } }, 2000, loop.pid);
       const n = total(r.stacks);
-      expect(n).toBeGreaterThan(99 * r.seconds * 0.2); // at nice 0 it shares its CPU
+      // At nice 0 it shares its CPU: 99 Hz of the CPU time it got, ±25%.
+      expect(n).toBeGreaterThanOrEqual(99 * r.onCpuSeconds * 0.75);
+      expect(n).toBeLessThanOrEqual(99 * r.onCpuSeconds * 1.25);
       const withKernel = r.stacks.filter((s) => s.kernel.length > 0);
       expect(total(withKernel) / n).toBeGreaterThan(0.3);
       // Samples in user mode have no kernel stack: counted as missing, which is normal.
@@ -292,30 +310,34 @@ describeBpf('profile sampler (real BPF)', () => {
       const names = new Set(withKernel.flatMap((s) => s.kernel.map((a) => ksym(a))));
       expect(names.has('do_syscall_64') || names.has('entry_SYSCALL_64')).toBe(true);
       for (const s of withKernel) expect(s.kernel.every((a) => a >= 0xffff800000000000n)).toBe(true);
-      // And a user stack (the syscall's caller) on every sample that could unwind.
-      expect(r.stacks.filter((s) => s.user.length > 0).length).toBeGreaterThan(0);
+      // And a user stack (at least the syscall's caller) on nearly every sample: a user
+      // stack only fails on a stack-map collision.
+      expect(total(r.stacks.filter((s) => s.user.length > 0)) / n).toBeGreaterThanOrEqual(0.9);
     });
 
     it('-U takes no kernel stacks', async () => {
-      const r = await profile({ filter: { tgid: loop.pid }, userOnly: true }, 1000);
-      expect(total(r.stacks)).toBeGreaterThan(0);
+      const r = await profile({ filter: { tgid: loop.pid }, userOnly: true }, 1000, loop.pid);
+      expect(total(r.stacks)).toBeGreaterThanOrEqual(99 * r.onCpuSeconds * 0.75);
+      expect(total(r.stacks)).toBeLessThanOrEqual(99 * r.onCpuSeconds * 1.25);
       for (const s of r.stacks) {
         expect(s.kernel).toEqual([]);
         expect(s.kernelError).toBeUndefined();
       }
       expect(r.errors.kernel).toEqual({ collision: 0, missing: 0, map_full: 0, other: 0 });
-      expect(r.stacks.some((s) => s.user.length > 0)).toBe(true);
+      expect(total(r.stacks.filter((s) => s.user.length > 0)) / total(r.stacks)).toBeGreaterThanOrEqual(0.9);
     });
 
     it('-K takes no user stacks', async () => {
-      const r = await profile({ filter: { tgid: loop.pid }, kernelOnly: true }, 1000);
-      expect(total(r.stacks)).toBeGreaterThan(0);
+      const r = await profile({ filter: { tgid: loop.pid }, kernelOnly: true }, 1000, loop.pid);
+      expect(total(r.stacks)).toBeGreaterThanOrEqual(99 * r.onCpuSeconds * 0.75);
+      expect(total(r.stacks)).toBeLessThanOrEqual(99 * r.onCpuSeconds * 1.25);
       for (const s of r.stacks) {
         expect(s.user).toEqual([]);
         expect(s.userError).toBeUndefined();
       }
       expect(r.errors.user).toEqual({ collision: 0, missing: 0, map_full: 0, other: 0 });
-      expect(r.stacks.some((s) => s.kernel.length > 0)).toBe(true);
+      // The loop lives in syscalls: most of its samples are in the kernel.
+      expect(total(r.stacks.filter((s) => s.kernel.length > 0)) / total(r.stacks)).toBeGreaterThan(0.3);
     });
   });
 
@@ -341,18 +363,24 @@ describeBpf('profile sampler (real BPF)', () => {
     expect(n).toBeGreaterThanOrEqual(99 * least * 0.5);
   });
 
-  it("--event cycles runs where there is a PMU, and fails naming --event cpu-clock where there is none", () => {
-    let s: ProfileSession | undefined;
-    try {
-      s = ProfileSession.start({ ...base, event: 'cycles' });
-    } catch (e) {
-      expect(e).toBeInstanceOf(HuatuoError);
-      expect((e as HuatuoError).exitCode).toBe(ExitCode.Unsupported);
-      expect((e as HuatuoError).message).toContain('--event cpu-clock');
+  it("--event cycles samples where there is a PMU, and fails naming --event cpu-clock where there is none", async () => {
+    // Decided by the machine, not by the outcome: a hardware PMU registers the "cpu" event
+    // source. This project's machines have none (DEVELOPERS.md).
+    const pmu = existsSync('/sys/bus/event_source/devices/cpu/type');
+    if (pmu) {
+      const r = await profile({ event: 'cycles' }, 1000);
+      expect(total(r.stacks)).toBeGreaterThan(0);
       return;
-    } finally {
-      s?.close();
     }
+    let err: unknown;
+    try {
+      ProfileSession.start({ ...base, event: 'cycles' }).close();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HuatuoError);
+    expect((err as HuatuoError).exitCode).toBe(ExitCode.Unsupported);
+    expect((err as HuatuoError).message).toContain('--event cpu-clock');
   });
 
   it('closes the perf events it opened when the BPF load fails', () => {
