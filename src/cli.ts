@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HuatuoError, ExitCode } from './errors.js';
 import { closeAll } from './bpf-loader/lifetime.js';
 import { isVerbose } from './log.js';
-import { TOOLS, toolNamed, type ToolDefinition } from './tools/registry.js';
+import { TOOLS, toolNamed, type ToolDefinition } from './registry.js';
 
 /** Exit once stdout and stderr are flushed: process.exit() drops what a pipe has not taken yet. */
 function exit(code: number): void {

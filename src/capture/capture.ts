@@ -3,26 +3,10 @@
 // Written by output/files.ts: atomically, mode 0600, since captures may hold command lines.
 import { writeOutput } from '../output/files.js';
 import { hostname, release } from 'node:os';
+import { CAPTURE_FORMAT, CAPTURE_VERSION, type Capture } from '../model/capture.js';
 import type { Overhead } from '../model/overhead.js';
 
-export const CAPTURE_FORMAT = 'huatuo-capture';
-/** 2: snake_case keys and null for unknown values everywhere (1: profile samples had cgroupId). */
-export const CAPTURE_VERSION = 2;
-
-export interface Capture<D = unknown> {
-  format: typeof CAPTURE_FORMAT;
-  version: number;
-  tool: string;
-  /** The command line after `huatuo` (may hold names: hence mode 0600). */
-  args: string[];
-  host: string;
-  kernel: string;
-  /** ISO 8601. */
-  started: string;
-  ended: string;
-  overhead: Overhead | null;
-  data: D;
-}
+export { CAPTURE_FORMAT, CAPTURE_VERSION, type Capture } from '../model/capture.js';
 
 export function makeCapture<D>(tool: string, started: Date, overhead: Overhead | null, data: D): Capture<D> {
   return {

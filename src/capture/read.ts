@@ -2,7 +2,7 @@
 // first bad field, and bring older versions up to this one, so the rest of huatuo sees
 // only the current shape. Every message is one line and quotes no raw input.
 import { HuatuoError, ExitCode } from '../errors.js';
-import { excerpt } from '../output/excerpt.js';
+import { excerpt } from '../model/excerpt.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION, type Capture } from './capture.js';
 import { kindOf, schemaValidator } from './schemas.js';
 import { profileDataFromV1 } from '../profile/capture.js';

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { packagePath } from '../paths.js';
-import { excerpt } from '../output/excerpt.js';
+import { excerpt } from '../model/excerpt.js';
 
 /** Found from src/ and dist/ alike: the package root, not the working directory. */
 export const SCHEMA_DIR = packagePath('docs', 'schemas');

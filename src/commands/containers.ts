@@ -2,7 +2,7 @@
 // ids — what --pod resolves to. Reads files only (docs/containers.md): no BPF, no root
 // needed where the files are readable.
 import { Command, Option } from 'commander';
-import type { Field } from '../output/fields.js';
+import type { Field } from '../model/fields.js';
 import { plainTable } from '../output/plain.js';
 import { writeNdjson } from '../output/ndjson.js';
 import { results } from '../output/results.js';

@@ -11,7 +11,7 @@ import { checkChoice, intArg } from '../options/values.js';
 import { preflight } from '../bpf-loader/preflight.js';
 import { stopOnSignals } from '../collector/ticks.js';
 import type { LatencySource } from '../collector/latency-collector.js';
-import { sortNames, type Field } from '../output/fields.js';
+import { sortNames, type Field } from '../model/fields.js';
 import type { LatencyRow } from '../model/latency.js';
 import type { TaskFilter } from '../tools/filter.js';
 import { setVerbose } from '../log.js';

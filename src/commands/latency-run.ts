@@ -26,7 +26,7 @@ export async function runLatencyTool<R extends { key: string; hist: Histogram },
     if (run.mode === 'live') {
       // Ink and React load only here: scripted runs never pay for them.
       const { liveLatencySink } = await import('../views/latency-live.js');
-      sink = await liveLatencySink(run.spec, stop.stop);
+      sink = await liveLatencySink(run.spec, stop.stop, plainSink(run.spec));
     } else {
       sink = run.mode === 'json' ? jsonSink(run.spec) : plainSink(run.spec);
     }

@@ -13,14 +13,14 @@ import { countText } from '../flamegraph/folded.js';
 import { foldSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
 import { flameTargets, writeFlameOutputs, type FlameOutputs } from '../profile/outputs.js';
 import { samplesFromCapture, type ProfileCaptureData } from '../profile/capture.js';
-import type { FoldedStack } from '../profile/model.js';
+import type { FoldedStack } from '../model/stack.js';
 import { examples } from '../options/common.js';
 import { intArg, numberArg } from '../options/values.js';
 import { HuatuoError, ExitCode, usageError } from '../errors.js';
 import { profileSummary, printProfileSummary } from '../profile/summary.js';
 import { writeNdjson } from '../output/ndjson.js';
 import { reprintLatencyCapture } from '../output/latency-report.js';
-import { toolNamed } from '../tools/registry.js';
+import type { LatencyTables } from '../output/latency-report.js';
 import { results } from '../output/results.js';
 import { logWarn } from '../log.js';
 
@@ -146,7 +146,8 @@ async function diff(inputs: string[], flags: ReportFlags, cli: Set<string>): Pro
   results().write(`wrote ${flags.svg === '-' ? 'stdout' : flags.svg}\n`);
 }
 
-export function reportCommand(): Command {
+/** `tablesOf`: a latency tool's field tables by its name (src/registry.ts hands them in). */
+export function reportCommand(tablesOf: (tool: string) => Promise<LatencyTables | undefined> = async () => undefined): Command {
   const cmd = new Command('report')
     .description('re-render a capture or collapsed stacks offline (no root needed)')
     .argument('<input...>', 'capture file or collapsed stacks (- for stdin); two with --diff')
@@ -176,7 +177,7 @@ export function reportCommand(): Command {
     const input = await load(inputs[0], flags);
     checkFlagsFor([input], cli, flags);
     if (input.kind === 'latency') {
-      reprintLatencyCapture(input.capture, !!flags.json, await toolNamed(input.capture.tool)?.report?.());
+      reprintLatencyCapture(input.capture, !!flags.json, await tablesOf(input.capture.tool));
       return;
     }
     checkFlags(flags, cli);

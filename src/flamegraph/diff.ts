@@ -6,7 +6,7 @@
 // where D is the change of the frame's share of all samples, in percentage points.
 // Frames only in BEFORE have no width in AFTER and are not drawn (the subtitle counts them).
 // Both inputs go through one sorted-prefix walk (tree.ts, BEFORE as the baseline).
-import type { FoldedStack } from '../profile/model.js';
+import type { FoldedStack } from '../model/stack.js';
 import { diffFill } from './color.js';
 import { minDrawnSamples, renderTree, type SvgOptions } from './svg.js';
 import { buildPrunedTree, walkTree, type FlameNode } from './tree.js';

@@ -5,8 +5,8 @@
 // the count is the last whitespace-separated token and, as flamegraph.pl allows, may be
 // fractional (`a;b 1.5`: weights rather than samples).
 import { HuatuoError } from '../errors.js';
-import type { FoldedStack } from '../profile/model.js';
-import { excerpt } from '../output/excerpt.js';
+import type { FoldedStack } from '../model/stack.js';
+import { excerpt } from '../model/excerpt.js';
 import { mergedStacks, sortStacks } from './sorted.js';
 import { checkStacks } from './stacks.js';
 

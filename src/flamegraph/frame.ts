@@ -1,7 +1,7 @@
 // Frame labels as the collapsed format writes them: the name plus an optional annotation
 // suffix (inferno's and stackcollapse-perf.pl's): `_[k]` kernel, `_[j]` JIT or interpreted,
 // `_[i]` inlined. Renderers draw the name without its suffix and pick the colour from it.
-import { JIT_SUFFIX, KERNEL_SUFFIX } from '../profile/model.js';
+import { JIT_SUFFIX, KERNEL_SUFFIX } from '../model/stack.js';
 
 export const INLINE_SUFFIX = '_[i]';
 

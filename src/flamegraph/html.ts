@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { HuatuoError, usageError } from '../errors.js';
 import { packagePath } from '../paths.js';
-import { JIT_SUFFIX, KERNEL_SUFFIX, type FoldedStack } from '../profile/model.js';
+import { JIT_SUFFIX, KERNEL_SUFFIX, type FoldedStack } from '../model/stack.js';
 
 export interface HtmlOptions {
   title: string;

@@ -1,4 +1,4 @@
-// Flame graphs and profile exports from folded stacks (src/profile/model.ts FoldedStack).
+// Flame graphs and profile exports from folded stacks (src/model/stack.ts FoldedStack).
 export { parseFolded, toFolded } from './folded.js';
 export { buildTree, buildPrunedTree, walkTree, type FlameNode, type Tree, type TreeOptions } from './tree.js';
 export { renderSvg, HF_NS, PAD, type SvgOptions, type SvgMeta } from './svg.js';

@@ -10,7 +10,7 @@
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { usageError } from '../errors.js';
-import type { FoldedStack } from '../profile/model.js';
+import type { FoldedStack } from '../model/stack.js';
 import { displayName, labelKind } from './frame.js';
 import { mergedStacks, sortStacks } from './sorted.js';
 import { checkStacks } from './stacks.js';

@@ -1,7 +1,7 @@
 // Stacks interned and sorted, in flat arrays: the common first step of the tree walk and the
 // exports. Labels are renumbered in sorted order, so comparing two stacks is comparing small
 // integers, equal stacks end up adjacent, and a rank maps straight back to its label.
-import type { FoldedStack } from '../profile/model.js';
+import type { FoldedStack } from '../model/stack.js';
 
 export interface SortedStacks {
   /** Every distinct label, sorted (JavaScript string order); a frame is its index here. */

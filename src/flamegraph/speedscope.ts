@@ -2,7 +2,7 @@
 // once in shared.frames, and one "sampled" profile whose samples are stacks of frame indices,
 // root first, each with a weight. Frame names are the collapsed labels verbatim (`vfs_read_[k]`),
 // as speedscope shows them when it imports the collapsed file itself.
-import type { FoldedStack } from '../profile/model.js';
+import type { FoldedStack } from '../model/stack.js';
 import { mergedStacks, sortStacks } from './sorted.js';
 import { checkStacks } from './stacks.js';
 

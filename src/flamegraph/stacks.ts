@@ -2,7 +2,7 @@
 // allowed: collapsed files may carry weights), a stack has at least one frame, and there
 // is at least one sample.
 import { HuatuoError } from '../errors.js';
-import type { FoldedStack } from '../profile/model.js';
+import type { FoldedStack } from '../model/stack.js';
 
 /** Validate stacks and return the total sample count (> 0). `what` names the input in errors. */
 export function checkStacks(stacks: readonly FoldedStack[], what = 'stacks'): number {

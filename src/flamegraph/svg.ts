@@ -22,7 +22,7 @@
 //   #matched            "Matched: 12.34%" after a search — outermost matches only, of all
 //                       samples — " " otherwise
 import { usageError } from '../errors.js';
-import type { FoldedStack } from '../profile/model.js';
+import type { FoldedStack } from '../model/stack.js';
 import { frameFill, HIGHLIGHT } from './color.js';
 import { displayName, labelKind, type LabelKind } from './frame.js';
 import { SVG_SCRIPT } from './svg-script.js';

@@ -5,7 +5,7 @@
 // total (samples since it opened) is known. No per-node child map, children come out in
 // alphabetical order, nothing recurses (1,000-frame stacks are fine), and with `minTotal` a
 // node too small to draw is never allocated — only counted.
-import type { FoldedStack } from '../profile/model.js';
+import type { FoldedStack } from '../model/stack.js';
 import { sortStacks } from './sorted.js';
 import { checkStacks } from './stacks.js';
 

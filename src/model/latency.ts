@@ -2,6 +2,7 @@
 // the same live and read back from a capture; collectors make it, sinks and views show it.
 import type { Histogram } from '../histogram/loglinear.js';
 import type { Overhead } from './overhead.js';
+import type { DisplayUnit, Field } from './fields.js';
 
 /** --by values every latency tool offers; pod and container are cgroup keys relabelled in user space. */
 export const TASK_BY = ['comm', 'pid', 'tid', 'cpu', 'cgroup', 'pod', 'container'] as const;
@@ -41,4 +42,21 @@ export interface LatencySnapshot<R, E> {
   /** Slow events that could not be sent since start. */
   lost: { ringbuf_full: number; rate_limited: number };
   overhead: Overhead;
+}
+
+/** How a latency tool's snapshots are shown: the same for every sink. */
+export interface LatencyOutputSpec<R extends { key: string; hist: Histogram }, E> {
+  tool: string;
+  /** Extra facts for every record (e.g. by, method). */
+  meta: Record<string, string | number | boolean>;
+  fields: Field<R>[];
+  eventFields: Field<E>[];
+  unit: DisplayUnit;
+  sortBy: string;
+}
+
+/** Where snapshots go: NDJSON, plain tables, the live view. */
+export interface LatencySink<R, E> {
+  interval(s: LatencySnapshot<R, E>, total: LatencySnapshot<R, E>): void;
+  summary(s: LatencySnapshot<R, E>): Promise<void> | void;
 }

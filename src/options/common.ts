@@ -9,9 +9,9 @@ import { logWarn } from '../log.js';
 import { stdoutClaimedBy } from '../output/results.js';
 import { ContainerResolver, type PodSelector } from '../containers/resolver.js';
 import { usageError, HuatuoError, ExitCode } from '../errors.js';
-import type { TaskFilter } from '../tools/filter.js';
+import type { TaskFilter } from '../model/filter.js';
 import type { TickPlan } from '../collector/ticks.js';
-import type { DisplayUnit } from '../output/fields.js';
+import type { DisplayUnit } from '../model/fields.js';
 
 export interface CommonOptions {
   pid?: number;

@@ -1,4 +1,4 @@
-// Durations on the command line (parsed in values.ts) and in tables.
+// Durations on the command line (parsed in values.ts).
 import { intArg, secondsArg } from './values.js';
 
 // Parsers live in values.ts (one mechanism for every option); these names are kept for callers.
@@ -6,19 +6,5 @@ export { parseTimeNs } from './values.js';
 export const parseSeconds = secondsArg();
 export const parsePositiveInt = intArg({ min: 1 });
 
-/** Format ns in a fixed unit for tables (µs by default, ms with -m). */
-export function formatIn(ns: number, unit: 'us' | 'ms'): string {
-  const v = unit === 'ms' ? ns / 1e6 : ns / 1e3;
-  if (v === 0) return '0';
-  if (v >= 100) return v.toFixed(0);
-  if (v >= 10) return v.toFixed(1);
-  return v.toFixed(2);
-}
-
-/** Format ns with the most readable unit ("4.2ms", "830us"). */
-export function formatDuration(ns: number): string {
-  if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)}s`;
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(ns >= 1e8 ? 0 : 1)}ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(ns >= 1e5 ? 0 : 1)}us`;
-  return `${Math.round(ns)}ns`;
-}
+// Formatting lives in model/units.ts (sinks and views use it); re-exported for callers.
+export { formatIn, formatDuration } from '../model/units.js';

@@ -1,32 +1,18 @@
 // Where a latency tool's snapshots go: NDJSON, plain tables, the live Ink view (imported
 // only on a TTY, so scripted runs start fast), and the capture file.
-import type { Field, DisplayUnit } from './fields.js';
-import { jsonRow, sortRows } from './fields.js';
+import type { Field, DisplayUnit } from '../model/fields.js';
+import { jsonRow, sortRows, sortField } from '../model/fields.js';
 import { plainTable } from './plain.js';
 import { writeNdjson } from './ndjson.js';
 import { sparseSlots, type Histogram } from '../histogram/loglinear.js';
-import type { LatencySnapshot } from '../model/latency.js';
-import { formatDuration } from '../options/units.js';
+import type { LatencyOutputSpec, LatencySink, LatencySnapshot } from '../model/latency.js';
+import { formatDuration } from '../model/units.js';
 import { results } from './results.js';
 
-export interface LatencyOutputSpec<R extends { key: string; hist: Histogram }, E> {
-  tool: string;
-  /** Extra facts for every record (e.g. by, method). */
-  meta: Record<string, string | number | boolean>;
-  fields: Field<R>[];
-  eventFields: Field<E>[];
-  unit: DisplayUnit;
-  sortBy: string;
-}
+export type { LatencyOutputSpec } from '../model/latency.js';
 
-export interface LatencySink<R, E> {
-  interval(s: LatencySnapshot<R, E>, total: LatencySnapshot<R, E>): void;
-  summary(s: LatencySnapshot<R, E>): Promise<void> | void;
-}
+export type { LatencySink } from '../model/latency.js';
 
-export function sortField<R>(fields: Field<R>[], name: string): Field<R> {
-  return fields.find((f) => f.name === name || f.name === `${name}_ns`) ?? fields[0];
-}
 
 /** A snapshot as its JSON record (also the capture's interval/summary shape). */
 export function latencyRecord<R extends { key: string; hist: Histogram }, E>(

@@ -1,18 +1,18 @@
 // `huatuo report` on a latency tool's capture: the summary table again, offline.
 // Rows are rebuilt from the capture's records (sparse histograms included), so the
 // table is the one the live run printed.
-import type { Capture } from '../capture/capture.js';
+import type { Capture } from '../model/capture.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import { fromSparse, type Histogram } from '../histogram/loglinear.js';
 import type { LatencySnapshot } from '../model/latency.js';
-import type { Field } from './fields.js';
+import type { Field } from '../model/fields.js';
 import { plainSink } from './latency-output.js';
 import { writeNdjson } from './ndjson.js';
 import { results } from './results.js';
 
 type Row = { key: string; hist: Histogram } & Record<string, unknown>;
 
-/** A latency tool's field tables for its captures (from its definition in tools/registry.ts). */
+/** A latency tool's field tables for its captures (from its definition in src/registry.ts). */
 export interface LatencyTables {
   fields(meta: Record<string, unknown>): Field<never>[];
   eventFields: Field<never>[];

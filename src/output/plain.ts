@@ -1,6 +1,6 @@
 // Plain tables (not a TTY, or --plain): cli-table3 without borders, fitting 80 columns.
 import Table from 'cli-table3';
-import { cellOf, headerOf, type DisplayUnit, type Field } from './fields.js';
+import { cellOf, headerOf, type DisplayUnit, type Field } from '../model/fields.js';
 
 export function plainTable<R>(fields: Field<R>[], rows: R[], unit: DisplayUnit): string {
   const t = new Table({

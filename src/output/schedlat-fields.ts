@@ -1,7 +1,8 @@
 // schedlat's field table: the task key columns by --by, the latency statistics, and the slow-event columns.
-import type { Field } from './fields.js';
-import { statFields, taskKeyFields, textField } from './latency-fields.js';
-import type { SchedlatBy, SchedlatRow, SchedlatEvent } from '../tools/schedlat.js';
+import type { Field } from '../model/fields.js';
+import { statFields, taskKeyFields, textField } from '../model/latency-fields.js';
+import type { LatencyRow as SchedlatRow, TaskBy as SchedlatBy } from '../model/latency.js';
+import type { SchedlatEvent } from '../model/schedlat.js';
 
 export function schedlatFields(by: SchedlatBy): Field<SchedlatRow>[] {
   return [...taskKeyFields<SchedlatRow>(by), ...statFields<SchedlatRow>()];

@@ -2,7 +2,7 @@
 // the run's samples in the records' naming (snake_case keys, null for what is not known),
 // and back to the model's samples for `huatuo report`. Version 1 captures (camelCase
 // `cgroupId`, absent pod/namespace/container/module) are read too.
-import type { Frame, FrameKind, ProfileSample } from './model.js';
+import type { Frame, FrameKind, ProfileSample } from '../model/stack.js';
 import type { StackErrors } from '../tools/profile.js';
 import type { BrokenStackReport } from '../symbolize/index.js';
 

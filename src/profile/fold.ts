@@ -1,6 +1,6 @@
 // Symbolized samples → collapsed stacks, with the root frame chosen by --group-by, so one
 // flame graph of a node keeps its processes or pods apart.
-import { foldedLabel, type FoldedStack, type ProfileSample } from './model.js';
+import { foldedLabel, type FoldedStack, type ProfileSample } from '../model/stack.js';
 
 export const GROUP_BY = ['process', 'pod', 'container', 'none'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];

@@ -1,7 +1,7 @@
 // Writing a profile's files: --svg, --html, --folded, --speedscope, --pprof. Shared by
 // `huatuo profile` and `huatuo report`, so a capture re-renders exactly like the live run.
 import { writeOutputs, type OutputTarget } from '../output/files.js';
-import type { FoldedStack } from './model.js';
+import type { FoldedStack } from '../model/stack.js';
 import { renderSvg, toFolded, toSpeedscope, toPprof } from '../flamegraph/index.js';
 import { renderHtml } from '../flamegraph/html.js';
 

@@ -1,7 +1,7 @@
 // The top functions of a profile by self and total samples (like perf top): the live
 // view, --plain and --json summaries. Works on collapsed stacks, so captures and folded
 // files give the same answer.
-import type { FoldedStack } from './model.js';
+import type { FoldedStack } from '../model/stack.js';
 
 export interface TopFunction {
   name: string;

@@ -4,7 +4,7 @@
 // library shared by many processes (or containers) is read once, and nothing depends on the
 // path still existing after its process exits. Address → frame is cached per binary.
 import { statSync } from 'node:fs';
-import type { Frame } from '../profile/model.js';
+import type { Frame } from '../model/stack.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
 import { parseElf, functionSymbolColumns, pltSymbols, hasSymtab, SHT_SYMTAB, SHT_DYNSYM, loadSegments, fileOffsetToVaddr, type ElfSegment, type ElfSymbol } from './elf-reader.js';
 import { AddressTable, buildAddressTable, columnsOf, concatColumns, entriesOf, type SymbolColumns } from './address-table.js';

@@ -2,7 +2,7 @@
 // ends early, so the outermost user frame is not a thread entry. Counted per binary (the
 // module of the outermost user frame), to tell which one to rebuild. Stacks that end in
 // JIT code (or in the vDSO) are left out: rebuilding a binary cannot help them.
-import type { Frame } from '../profile/model.js';
+import type { Frame } from '../model/stack.js';
 import { ANON_MODULE, UNMAPPED_MODULE, VDSO_MODULE } from './frames.js';
 
 /** Where user stacks begin: process start, thread start, clone, for glibc, musl, Go and Rust. */

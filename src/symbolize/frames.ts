@@ -1,6 +1,6 @@
 // How frames that cannot be named look: `[unknown] (module+0xoff)`, never dropped.
 import { basename } from 'node:path';
-import type { Frame } from '../profile/model.js';
+import type { Frame } from '../model/stack.js';
 
 export const UNKNOWN = '[unknown]';
 export const ANON_MODULE = '[anon]';

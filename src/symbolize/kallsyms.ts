@@ -4,7 +4,7 @@
 // an address past the last symbol of a region is unknown.
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Frame } from '../profile/model.js';
+import type { Frame } from '../model/stack.js';
 import { AddressTable, aliasRank, upperBound } from './address-table.js';
 import { KERNEL_MODULE, unknownFrame } from './frames.js';
 

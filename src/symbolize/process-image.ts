@@ -3,7 +3,7 @@
 // runtime it is. Taken when the process is first seen, re-read on a miss while it lives,
 // and kept after it exits.
 import { readFileSync, readlinkSync } from 'node:fs';
-import type { Frame } from '../profile/model.js';
+import type { Frame } from '../model/stack.js';
 import { parseMaps, nsPidOf, startTimeOf, type Mapping } from './proc-maps.js';
 import { inodeOf, type Binary, type BinaryStore } from './binary.js';
 import { PerfMap } from './perf-map.js';

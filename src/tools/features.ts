@@ -1,16 +1,29 @@
 // What this kernel supports, probed for real: each probe program of bpf/probe.bpf.c is
 // loaded and attached on its own; tracepoints by name; a tool's own features by the
 // probes its definition gives. Used by `huatuo check`; what each tool needs is in its
-// definition (tools/registry.ts).
+// definition (src/registry.ts).
 import { existsSync, readdirSync } from 'node:fs';
 import { BpfObject } from '../bpf-loader/object.js';
 import { native } from '../bpf-loader/native.js';
 import { checkPrivileges, ensureTracefs, VMLINUX_BTF } from '../bpf-loader/preflight.js';
 import { hasTpBtf } from '../bpf-loader/probe.js';
 import { bpfObjectPath } from '../paths.js';
-import { TOOLS, type FeatureResult, type ToolDefinition } from './registry.js';
 
-export type { FeatureResult };
+/** What a probe finds. */
+export interface FeatureResult {
+  ok: boolean;
+  detail: string;
+}
+
+/** What check needs of a tool's definition (src/registry.ts): its needs and its own probes. */
+export interface ToolNeeds {
+  name: string;
+  /** Every group must have one feature that works: generic ones, `tp:NAME`, or the tool's own. */
+  needs?: string[][];
+  /** Features shown but not needed. */
+  shows?: string[];
+  probes?(): Promise<Record<string, () => FeatureResult>>;
+}
 
 /** What every kernel is probed for, whatever the tools. */
 export const BASE_FEATURES = [
@@ -19,7 +32,7 @@ export const BASE_FEATURES = [
 ] as const;
 
 /** Every feature check shows: the base ones, then each tool's needs and extras, in list order. */
-export function allFeatures(tools: ToolDefinition[] = TOOLS): string[] {
+export function allFeatures(tools: ToolNeeds[]): string[] {
   const out: string[] = [...BASE_FEATURES];
   for (const t of tools) for (const f of [...(t.needs ?? []).flat(), ...(t.shows ?? [])]) if (!out.includes(f)) out.push(f);
   return out;
@@ -70,7 +83,7 @@ function probeStats(): FeatureResult {
   }
 }
 
-export async function probeFeatures(tools: ToolDefinition[] = TOOLS): Promise<Record<string, FeatureResult>> {
+export async function probeFeatures(tools: ToolNeeds[]): Promise<Record<string, FeatureResult>> {
   const r: Record<string, FeatureResult> = {};
   const btf = existsSync(VMLINUX_BTF);
   r.btf = btf ? { ok: true, detail: VMLINUX_BTF } : { ok: false, detail: `${VMLINUX_BTF} missing: kernel built without CONFIG_DEBUG_INFO_BTF` };
@@ -119,7 +132,7 @@ function probeTracepoint(name: string, btf: boolean, tracefs: string | null): Fe
   return { ok, detail: ok ? 'present' : 'absent from this kernel' };
 }
 
-export function toolVerdicts(f: Record<string, FeatureResult>, tools: ToolDefinition[] = TOOLS): Record<string, { ok: boolean; missing: string[] }> {
+export function toolVerdicts(f: Record<string, FeatureResult>, tools: ToolNeeds[]): Record<string, { ok: boolean; missing: string[] }> {
   const out: Record<string, { ok: boolean; missing: string[] }> = {};
   for (const t of tools) {
     if (!t.needs) continue;

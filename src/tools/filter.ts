@@ -3,14 +3,9 @@
 import type { BpfObject } from '../bpf-loader/object.js';
 import { CgroupHier, type CgroupMount } from '../containers/cgroup.js';
 import { logWarn } from '../log.js';
+import type { TaskFilter } from '../model/filter.js';
 
-export interface TaskFilter {
-  tgid?: number;
-  tid?: number;
-  comm?: string;
-  /** Allowed cgroup ids, all in one hierarchy; refresh() gives the ids now (pods change). */
-  cgroups?: { mount: CgroupMount; ids: number[]; refresh?: () => number[] };
-}
+export type { TaskFilter } from '../model/filter.js';
 
 const HIER_ENUM: Record<CgroupHier, 'V2' | 'V1_CPU' | 'V1_MEMORY'> = { [CgroupHier.V2]: 'V2', [CgroupHier.V1Cpu]: 'V1_CPU', [CgroupHier.V1Memory]: 'V1_MEMORY' };
 

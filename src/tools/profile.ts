@@ -8,7 +8,7 @@ import type { StructLayout } from '../bpf-loader/layout.js';
 import { CgroupHier, type CgroupMount } from '../containers/cgroup.js';
 import { HuatuoError, ExitCode, usageError } from '../errors.js';
 import { logDebug } from '../log.js';
-import type { RawStack } from '../profile/model.js';
+import type { RawStack } from '../model/stack.js';
 import type { TaskFilter } from './filter.js';
 import { applyTaskFilter, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher } from './filter.js';
 

@@ -2,8 +2,9 @@
 // run-queue latency histograms and slow events. No CLI and no views here.
 import { readFileSync } from 'node:fs';
 import { hasTpBtf, kernelHasField } from '../bpf-loader/probe.js';
-import type { FeatureResult } from './registry.js';
+import type { FeatureResult } from './features.js';
 import type { LatencyRow } from '../model/latency.js';
+import type { SchedlatEvent } from '../model/schedlat.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import type { TaskFilter } from './filter.js';
 import { HIST_SPEC, LatencySession } from './latency-session.js';
@@ -36,18 +37,7 @@ export interface SchedlatOptions {
 /** One histogram row; which labels are set depends on --by. */
 export type SchedlatRow = LatencyRow;
 
-export interface SchedlatEvent {
-  ts_ns: number;
-  lat_ns: number;
-  cpu: number;
-  pid: number;
-  tgid: number;
-  comm: string;
-  cgroup_id: number;
-  prev_pid: number;
-  prev_tgid: number;
-  prev_comm: string;
-}
+export type { SchedlatEvent } from '../model/schedlat.js';
 
 const PROGRAMS = {
   'sched-info': { btf: ['schedlat_si_switch_btf'], raw: ['schedlat_si_switch_raw'] },

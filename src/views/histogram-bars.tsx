@@ -2,8 +2,8 @@
 // `low -> high unit : count |****  |`, bars scaled to the largest count.
 import { Box, Text } from 'ink';
 import { slotLow, type Histogram } from '../histogram/loglinear.js';
-import type { DisplayUnit } from '../output/fields.js';
-import { formatIn } from '../options/units.js';
+import type { DisplayUnit } from '../model/fields.js';
+import { formatIn } from '../model/units.js';
 
 const BAR = 32;
 

@@ -1,14 +1,14 @@
 // The live view of a latency tool: header, the per-key table (or one row's histogram),
 // and the interval's slow events. Snapshots come from the store; keys from useLatencyView.
 import { Box, Text } from 'ink';
-import { headerOf, type DisplayUnit } from '../output/fields.js';
-import type { LatencyOutputSpec } from '../output/latency-output.js';
+import { headerOf, type DisplayUnit } from '../model/fields.js';
+import type { LatencyOutputSpec } from '../model/latency.js';
 import type { Histogram } from '../histogram/loglinear.js';
 import { useLatencyFrame, type LatencyStore } from './store.js';
 import { useLatencyView, useScroll, type LatencyView } from './use-latency-view.js';
 import { useTerminalRows } from './use-terminal.js';
 import { histogramOf, rowLabel } from './navigation.js';
-import { formatDuration } from '../options/units.js';
+import { formatDuration } from '../model/units.js';
 import { Header, KeyHelp, elapsed } from './header.js';
 import { FieldTable } from './latency-table.js';
 import { HistogramBars } from './histogram-bars.js';

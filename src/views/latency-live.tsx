@@ -1,15 +1,16 @@
 // The live sink: renders LatencyApp with Ink and feeds it snapshots through a store.
-// At the end the app unmounts and the summary is printed as a plain table, so it stays
-// in the scrollback. Loaded with a dynamic import only when the output is a TTY.
+// At the end the app unmounts and the summary goes to `after` (the caller's plain sink),
+// so it stays in the scrollback. Loaded with a dynamic import only when the output is a TTY.
 import { render } from 'ink';
 import type { Histogram } from '../histogram/loglinear.js';
-import { plainSink, type LatencyOutputSpec, type LatencySink } from '../output/latency-output.js';
+import type { LatencyOutputSpec, LatencySink } from '../model/latency.js';
 import { createLatencyStore } from './store.js';
 import { LatencyApp } from './latency-app.js';
 
 export async function liveLatencySink<R extends { key: string; hist: Histogram }, E>(
   spec: LatencyOutputSpec<R, E>,
   onQuit: () => void,
+  after: LatencySink<R, E>,
 ): Promise<LatencySink<R, E>> {
   const store = createLatencyStore<R, E>();
   const app = render(<LatencyApp spec={spec} store={store} onQuit={onQuit} />, {
@@ -34,7 +35,7 @@ export async function liveLatencySink<R extends { key: string; hist: Histogram }
         app.unmount();
         await exited;
       }
-      await plainSink(spec).summary(s);
+      await after.summary(s);
     },
   };
 }

@@ -1,7 +1,7 @@
 // A table drawn from a field table: headers, widths and alignment all come from the
 // fields, so every tool gets its columns without a line of view code.
 import { Box, Text } from 'ink';
-import { cellOf, headerOf, type DisplayUnit, type Field } from '../output/fields.js';
+import { cellOf, headerOf, type DisplayUnit, type Field } from '../model/fields.js';
 
 /** Pad or cut a cell to its column width. */
 export function fit(text: string, width: number, align: 'left' | 'right'): string {

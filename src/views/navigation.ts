@@ -1,6 +1,6 @@
 // Pure helpers behind the live view's keys: sort cycling, a selection that follows its
 // row's key across updates, and the scroll window that keeps the selection visible.
-import { cellOf, type DisplayUnit, type Field } from '../output/fields.js';
+import { cellOf, type DisplayUnit, type Field } from '../model/fields.js';
 import { merge, type Histogram } from '../histogram/loglinear.js';
 
 /** The selected row: by key, with its last index as a fallback when the key goes away. */

@@ -7,8 +7,8 @@ import type { ProfileSnapshot } from '../profile/collector.js';
 import { foldSamples, type GroupBy } from '../profile/fold.js';
 import { topFunctionsByGroup, type GroupedFunction } from '../profile/top.js';
 import { FieldTable } from './latency-table.js';
-import { textField } from '../output/latency-fields.js';
-import type { Field } from '../output/fields.js';
+import { textField } from '../model/latency-fields.js';
+import type { Field } from '../model/fields.js';
 import { useTerminalRows } from './use-terminal.js';
 
 const GROUPS: GroupBy[] = ['none', 'process', 'pod'];

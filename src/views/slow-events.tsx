@@ -1,6 +1,6 @@
 // The last few slow events of the interval, under the table.
 import { Box, Text } from 'ink';
-import type { DisplayUnit, Field } from '../output/fields.js';
+import type { DisplayUnit, Field } from '../model/fields.js';
 import { FieldTable } from './latency-table.js';
 
 export const SLOW_EVENTS_SHOWN = 5;

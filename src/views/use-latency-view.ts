@@ -2,8 +2,9 @@
 // the selection, the histogram panel, and the keys that change them.
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useInput, useStdin, type Key } from 'ink';
-import { sortRows, type Field } from '../output/fields.js';
-import { sortField, type LatencyOutputSpec } from '../output/latency-output.js';
+import { sortRows, type Field } from '../model/fields.js';
+import { sortField } from '../model/fields.js';
+import type { LatencyOutputSpec } from '../model/latency.js';
 import type { LatencySnapshot } from '../model/latency.js';
 import type { Histogram } from '../histogram/loglinear.js';
 import type { LatencyFrame } from './store.js';

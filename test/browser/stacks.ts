@@ -1,6 +1,6 @@
 // A small, known profile for the browser tests: a database and a Node.js process, user,
 // kernel (`_[k]`) and JIT (`_[j]`) frames, and one frame name that tries to close <script>.
-import type { FoldedStack } from '../../src/profile/model.js';
+import type { FoldedStack } from '../../src/model/stack.js';
 
 const fold = (line: string): FoldedStack => {
   const at = line.lastIndexOf(' ');

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { StructLayout } from '../../src/bpf-loader/layout.js';
 import type { NativeAddon } from '../../src/bpf-loader/native.js';
 import { packagePath, bpfObjectPath } from '../../src/paths.js';
-import { TOOLS } from '../../src/tools/registry.js';
+import { TOOLS } from '../../src/registry.js';
 import { describeUnless } from '../helpers/env.js';
 
 const ADDON = packagePath('native', 'build', 'Release', 'huatuo_native.node');
@@ -25,7 +25,7 @@ describeUnless(existsSync(ADDON) && built ? null : 'native addon or BPF objects 
   for (const tool of TOOLS.filter((t) => t.bpf)) {
     describe(tool.name, () => {
       it('declares its boundary', () => {
-        expect(tool.boundary, `${tool.name} has no boundary() in tools/registry.ts`).toBeDefined();
+        expect(tool.boundary, `${tool.name} has no boundary() in src/registry.ts`).toBeDefined();
       });
 
       it('every declared struct is in the object\'s BTF exactly as TypeScript reads it', async () => {

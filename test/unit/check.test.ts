@@ -2,13 +2,13 @@ import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { packagePath } from '../../src/paths.js';
 import { toolVerdicts, allFeatures, type FeatureResult } from '../../src/tools/features.js';
-import { TOOLS } from '../../src/tools/registry.js';
+import { TOOLS } from '../../src/registry.js';
 import { describeUnless } from '../helpers/env.js';
 
 type Feature = string;
 
 function allOk(): Record<Feature, FeatureResult> {
-  return Object.fromEntries(allFeatures().map((f) => [f, { ok: true, detail: 'fine' }]));
+  return Object.fromEntries(allFeatures(TOOLS).map((f) => [f, { ok: true, detail: 'fine' }]));
 }
 
 describe('check verdicts', () => {
@@ -19,7 +19,7 @@ describe('check verdicts', () => {
   it('a tool can run when each group has one working feature', () => {
     const f = allOk();
     f.tp_btf = { ok: false, detail: 'no' };
-    expect(toolVerdicts(f).schedlat).toEqual({ ok: true, missing: [] });
+    expect(toolVerdicts(f, TOOLS).schedlat).toEqual({ ok: true, missing: [] });
   });
 
   // Each tool's needs, one at a time: taking away any one of them (and its alternatives)
@@ -33,7 +33,7 @@ describe('check verdicts', () => {
       it(`${tool} cannot run without ${group.join(' or ')}`, () => {
         const f = allOk();
         for (const x of group) f[x] = { ok: false, detail: `no ${x}` };
-        const v = toolVerdicts(f);
+        const v = toolVerdicts(f, TOOLS);
         expect(v[tool].ok).toBe(false);
         expect(v[tool].missing).toEqual([group.map((x) => `${x} (no ${x})`).join(' or ')]);
         for (const [other, g] of Object.entries(needs)) {
@@ -47,7 +47,7 @@ describe('check verdicts', () => {
     const f = allOk();
     f.tp_btf = { ok: false, detail: 'no tp_btf' };
     f.raw_tp = { ok: false, detail: 'no raw_tp' };
-    const v = toolVerdicts(f).schedlat;
+    const v = toolVerdicts(f, TOOLS).schedlat;
     expect(v.ok).toBe(false);
     expect(v.missing).toEqual(['tp_btf (no tp_btf) or raw_tp (no raw_tp)']);
   });
@@ -61,7 +61,7 @@ describeUnless(process.getuid?.() === 0 ? null : 'check probes need root', 'huat
     const r = spawnSync(process.execPath, [packagePath('bin', 'huatuo'), 'check', '--json'], { encoding: 'utf8', timeout: 30_000 });
     const out = JSON.parse(r.stdout) as { kernel: string; features: Record<string, FeatureResult>; tools: Record<string, { ok: boolean; missing: string[] }> };
     expect(typeof out.kernel).toBe('string');
-    expect(Object.keys(out.features).sort()).toEqual(allFeatures().sort());
+    expect(Object.keys(out.features).sort()).toEqual(allFeatures(TOOLS).sort());
     for (const v of Object.values(out.features)) expect(v.detail.length).toBeGreaterThan(0);
     const ok = (f: string) => [f, out.features[f].ok, out.features[f].detail];
     for (const f of ['privileges', 'btf', 'tracefs', 'tp_btf', 'raw_tp', 'tracepoint', 'perf_event_cpu_clock', 'ringbuf', 'bpf_stats', 'tp:sched_switch', 'tp:sched_wakeup', 'tp:sched_wakeup_new', 'sched_info']) {

@@ -1,6 +1,6 @@
 // Quoting untrusted input in an error line: short, and nothing a terminal would act on.
 import { describe, it, expect } from 'vitest';
-import { excerpt } from '../../src/output/excerpt.js';
+import { excerpt } from '../../src/model/excerpt.js';
 
 describe('excerpt', () => {
   it('keeps printable ASCII, escapes the rest byte by byte and backslashes', () => {

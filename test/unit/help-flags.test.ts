@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { packagePath } from '../../src/paths.js';
-import { TOOLS } from '../../src/tools/registry.js';
+import { TOOLS } from '../../src/registry.js';
 
 function help(tool: string): string {
   const r = spawnSync(process.execPath, [packagePath('bin', 'huatuo'), tool, '--help'], { encoding: 'utf8', timeout: 20_000 });

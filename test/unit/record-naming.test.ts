@@ -5,11 +5,11 @@ import { containerRowLabels, HOST_LABEL } from '../../src/containers/labels.js';
 import type { ContainerInfo, ContainerResolver } from '../../src/containers/resolver.js';
 import { CgroupHier } from '../../src/containers/cgroup.js';
 import { schedlatFields } from '../../src/output/schedlat-fields.js';
-import { cellOf, jsonRow } from '../../src/output/fields.js';
+import { cellOf, jsonRow } from '../../src/model/fields.js';
 import { emptyHistogram } from '../../src/histogram/loglinear.js';
 import type { SchedlatRow } from '../../src/tools/schedlat.js';
 import { profileCaptureData, profileDataFromV1, samplesFromCapture } from '../../src/profile/capture.js';
-import type { ProfileSample } from '../../src/profile/model.js';
+import type { ProfileSample } from '../../src/model/stack.js';
 import { SNAKE_CASE } from '../helpers/naming.js';
 
 const ID = 'f00dfeed'.repeat(8);

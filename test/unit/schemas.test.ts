@@ -8,7 +8,7 @@ import { packagePath } from '../../src/paths.js';
 import { SCHEMA_DIR, schemaValidator } from '../../src/capture/schemas.js';
 import { makeCapture } from '../../src/capture/capture.js';
 import { profileCaptureData } from '../../src/profile/capture.js';
-import type { ProfileSample } from '../../src/profile/model.js';
+import type { ProfileSample } from '../../src/model/stack.js';
 import { FakeHost, cid, systemdPodPath } from './containers/fake-host.js';
 import { SNAKE_CASE } from '../helpers/naming.js';
 

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest';
 import { CommanderError } from 'commander';
 import { containersCommand } from '../../../src/commands/containers.js';
-import { TOOLS } from '../../../src/tools/registry.js';
+import { TOOLS } from '../../../src/registry.js';
 import { HuatuoError } from '../../../src/errors.js';
 import { setVerbose } from '../../../src/log.js';
 import { CgroupHier } from '../../../src/containers/cgroup.js';

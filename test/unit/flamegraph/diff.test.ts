@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { renderDiffSvg } from '../../../src/flamegraph/index.js';
-import type { FoldedStack } from '../../../src/profile/model.js';
+import type { FoldedStack } from '../../../src/model/stack.js';
 import { pathTotals, randomStacks, readSvg, rgbOf } from './helpers.js';
 import { byId, textOf } from './xml-parser.js';
 

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { parseFolded, renderDiffSvg, renderSvg, toFolded, toPprof, toSpeedscope } from '../../../src/flamegraph/index.js';
 import { flameTree } from '../../../src/flamegraph/html.js';
-import type { FoldedStack } from '../../../src/profile/model.js';
+import type { FoldedStack } from '../../../src/model/stack.js';
 import { pathTotals, readSvg } from './helpers.js';
 
 // Weights well under one "sample": an integer-only renderer would drop or round them all.

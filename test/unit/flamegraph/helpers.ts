@@ -1,6 +1,6 @@
 // Test helpers: a seeded PRNG, random stacks, an independent (Map-based) aggregation of
 // folded input, and the frames of a rendered SVG read back through the strict XML parser.
-import type { FoldedStack } from '../../../src/profile/model.js';
+import type { FoldedStack } from '../../../src/model/stack.js';
 import { byId, elements, parseXml, textOf, type XmlElement } from './xml-parser.js';
 import { rng } from '../../helpers/rng.js';
 export { rng } from '../../helpers/rng.js';

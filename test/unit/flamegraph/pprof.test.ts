@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { toPprof } from '../../../src/flamegraph/index.js';
-import type { FoldedStack } from '../../../src/profile/model.js';
+import type { FoldedStack } from '../../../src/model/stack.js';
 import { pathTotals, randomStacks } from './helpers.js';
 
 function decode(buf: Uint8Array): Profile {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import AjvModule from 'ajv';
 import { toSpeedscope, SPEEDSCOPE_SCHEMA } from '../../../src/flamegraph/index.js';
-import type { FoldedStack } from '../../../src/profile/model.js';
+import type { FoldedStack } from '../../../src/model/stack.js';
 import { pathTotals, randomStacks } from './helpers.js';
 
 const require = createRequire(import.meta.url);

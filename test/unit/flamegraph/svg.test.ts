@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { renderSvg, PAD, HF_NS } from '../../../src/flamegraph/index.js';
 import { FONT_WIDTH } from '../../../src/flamegraph/svg.js';
 import { HuatuoError } from '../../../src/errors.js';
-import type { FoldedStack } from '../../../src/profile/model.js';
+import type { FoldedStack } from '../../../src/model/stack.js';
 import { pathTotals, randomStacks, readSvg, rgbOf, type SvgFrame } from './helpers.js';
 import { byId, parseXml, textOf } from './xml-parser.js';
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { buildPrunedTree, buildTree, walkTree, type FlameNode } from '../../../src/flamegraph/index.js';
-import type { FoldedStack } from '../../../src/profile/model.js';
+import type { FoldedStack } from '../../../src/model/stack.js';
 import { randomStacks } from './helpers.js';
 
 interface Plain {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { foldSamples } from '../../../src/profile/fold.js';
 import { topFunctions } from '../../../src/profile/top.js';
-import type { ProfileSample } from '../../../src/profile/model.js';
+import type { ProfileSample } from '../../../src/model/stack.js';
 
 const sample = (over: Partial<ProfileSample>): ProfileSample => ({
   tgid: 10, pid: 10, comm: 'app', cgroupId: 1, count: 1,

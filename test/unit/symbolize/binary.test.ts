@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { rmSync, mkdirSync, renameSync, copyFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import type { Frame } from '../../../src/profile/model.js';
+import type { Frame } from '../../../src/model/stack.js';
 import { FileSource } from '../../../src/symbolize/byte-source.js';
 import { parseElf, loadSegments, type ElfFile } from '../../../src/symbolize/elf-reader.js';
 import { BinaryStore, type BinaryRef } from '../../../src/symbolize/binary.js';

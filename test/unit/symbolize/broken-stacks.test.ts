@@ -1,6 +1,6 @@
 // Stacks that stop before a thread entry, per binary.
 import { describe, it, expect } from 'vitest';
-import type { Frame } from '../../../src/profile/model.js';
+import type { Frame } from '../../../src/model/stack.js';
 import { reachesThreadEntry, BrokenStacks, BROKEN_STACK_HINT } from '../../../src/symbolize/broken-stacks.js';
 
 const u = (name: string, module: string): Frame => ({ name, kind: 'user', module });

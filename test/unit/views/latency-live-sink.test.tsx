@@ -1,9 +1,10 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { addValue, emptyHistogram, type Histogram } from '../../../src/histogram/loglinear.js';
-import { statFields, textField } from '../../../src/output/latency-fields.js';
-import type { LatencyOutputSpec } from '../../../src/output/latency-output.js';
+import { statFields, textField } from '../../../src/model/latency-fields.js';
+import type { LatencyOutputSpec } from '../../../src/model/latency.js';
 import type { LatencySnapshot } from '../../../src/model/latency.js';
 import { liveLatencySink } from '../../../src/views/latency-live.js';
+import { plainSink } from '../../../src/output/latency-output.js';
 
 interface Row { key: string; comm: string; hist: Histogram }
 
@@ -36,7 +37,7 @@ describe('liveLatencySink', () => {
       if (cb) setImmediate(cb);
       return true;
     });
-    const sink = await liveLatencySink(spec, () => {});
+    const sink = await liveLatencySink(spec, () => {}, plainSink(spec));
     // Each interval reaches the screen: the live frames show its rows (waited for, with a deadline).
     const shows = async (text: string) => {
       const end = Date.now() + 5000;

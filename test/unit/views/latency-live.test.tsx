@@ -1,9 +1,9 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { addValue, emptyHistogram, type Histogram } from '../../../src/histogram/loglinear.js';
-import { statFields, textField } from '../../../src/output/latency-fields.js';
-import type { Field } from '../../../src/output/fields.js';
-import type { LatencyOutputSpec } from '../../../src/output/latency-output.js';
+import { statFields, textField } from '../../../src/model/latency-fields.js';
+import type { Field } from '../../../src/model/fields.js';
+import type { LatencyOutputSpec } from '../../../src/model/latency.js';
 import type { LatencySnapshot } from '../../../src/model/latency.js';
 import { LatencyApp } from '../../../src/views/latency-app.js';
 import { createLatencyStore } from '../../../src/views/store.js';

@@ -2,13 +2,9 @@
 // and the tests read it. Adding a tool is one entry here. Everything behind an entry is
 // imported lazily, so `huatuo schedlat` loads schedlat's modules and no other tool's.
 import type { Command } from 'commander';
-import type { Field } from '../output/fields.js';
+import type { Field } from './model/fields.js';
+import type { FeatureResult, ToolNeeds } from './tools/features.js';
 
-/** What a probe of `huatuo check` finds. */
-export interface FeatureResult {
-  ok: boolean;
-  detail: string;
-}
 
 /** How `huatuo report` re-prints a latency tool's capture: its field tables by the capture's meta. */
 export interface LatencyReportFields {
@@ -16,7 +12,7 @@ export interface LatencyReportFields {
   eventFields: Field<never>[];
 }
 
-export interface ToolDefinition {
+export interface ToolDefinition extends ToolNeeds {
   name: string;
   /** One line for `huatuo --help`, without loading the command. */
   summary: string;
@@ -46,36 +42,36 @@ export const TOOLS: ToolDefinition[] = [
     bpf: 'schedlat',
     needs: [['privileges'], ['btf'], ['ringbuf'], ['tp_btf', 'raw_tp'], ['tp:sched_switch']],
     shows: ['tp:sched_wakeup', 'tp:sched_wakeup_new', 'sched_info'],
-    probes: async () => (await import('./schedlat.js')).schedlatProbes,
-    command: async () => (await import('../commands/schedlat.js')).schedlatCommand(),
-    report: async () => (await import('../output/schedlat-fields.js')).schedlatReportFields,
-    boundary: async () => (await import('./schedlat.js')).SCHEDLAT_BOUNDARY,
+    probes: async () => (await import('./tools/schedlat.js')).schedlatProbes,
+    command: async () => (await import('./commands/schedlat.js')).schedlatCommand(),
+    report: async () => (await import('./output/schedlat-fields.js')).schedlatReportFields,
+    boundary: async () => (await import('./tools/schedlat.js')).SCHEDLAT_BOUNDARY,
   },
   {
     name: 'profile',
     summary: 'CPU sampling with kernel and user stacks, symbolized, as flame graphs and exports',
     bpf: 'profile',
     needs: [['privileges'], ['btf'], ['perf_event_cpu_clock']],
-    command: async () => (await import('../commands/profile.js')).profileCommand(),
-    boundary: async () => (await import('./profile.js')).PROFILE_BOUNDARY,
+    command: async () => (await import('./commands/profile.js')).profileCommand(),
+    boundary: async () => (await import('./tools/profile.js')).PROFILE_BOUNDARY,
   },
   {
     name: 'report',
     summary: 're-render a capture or collapsed stacks offline (no root needed)',
     bpf: null,
-    command: async () => (await import('../commands/report.js')).reportCommand(),
+    command: async () => (await import('./commands/report.js')).reportCommand(async (tool) => toolNamed(tool)?.report?.()),
   },
   {
     name: 'check',
     summary: 'what this kernel supports for each huatuo tool',
     bpf: null,
-    command: async () => (await import('../commands/check.js')).checkCommand(),
+    command: async () => (await import('./commands/check.js')).checkCommand(TOOLS),
   },
   {
     name: 'containers',
     summary: 'the pods and containers on this node, with their cgroup ids (what --pod selects)',
     bpf: null,
-    command: async () => (await import('../commands/containers.js')).containersCommand(),
+    command: async () => (await import('./commands/containers.js')).containersCommand(),
   },
 ];
 

@@ -1,6 +1,6 @@
 // One field table per tool feeds every sink: the Ink table, the plain table, --json
 // and --sort. A field's name is its JSON key; `*_ns` fields render as durations.
-import { formatIn } from '../options/units.js';
+import { formatIn } from './units.js';
 
 export type DisplayUnit = 'us' | 'ms';
 
@@ -54,4 +54,9 @@ export function jsonRow<R>(fields: Field<R>[], row: R): Record<string, string | 
     out[f.name] = v === undefined || v === null ? null : typeof v === 'number' && f.kind === 'ns' ? Math.round(v) : v;
   }
   return out;
+}
+
+/** The field --sort names (`p99` or `p99_ns`), else the first. */
+export function sortField<R>(fields: Field<R>[], name: string): Field<R> {
+  return fields.find((f) => f.name === name || f.name === `${name}_ns`) ?? fields[0];
 }

@@ -2,7 +2,7 @@
 // each row's histogram. Statistics are computed once per row and cached.
 import type { Field } from './fields.js';
 import { average, percentile, type Histogram } from '../histogram/loglinear.js';
-import type { TaskBy, TaskKeyRow } from '../model/latency.js';
+import type { TaskBy, TaskKeyRow } from './latency.js';
 
 export interface LatencyStats {
   count: number;
