@@ -5,7 +5,7 @@
 // a demangler that buffers its output is refused rather than waited for. Input goes in
 // chunks that fit the pipe, and each chunk's answers are read in full before the next, so
 // neither side can block the other. If c++filt dies, reads see EOF.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, writeSync, readSync, rmSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,30 @@ export class CxxfiltProcess {
    */
   static start(cmd: string): CxxfiltProcess | null {
     let dir: string | null = null;
+    try {
+      dir = mkdtempSync(join(tmpdir(), 'huatuo-cxxfilt-'));
+      if (spawnSync('mkfifo', [join(dir, 'in'), join(dir, 'out')]).status !== 0) return null;
+      return CxxfiltProcess.behind(cmd, dir);
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The same, without blocking on mkfifo (a fork and an exec: long on a busy machine). */
+  static async startAsync(cmd: string): Promise<CxxfiltProcess | null> {
+    let dir: string | null = null;
+    try {
+      dir = mkdtempSync(join(tmpdir(), 'huatuo-cxxfilt-'));
+      const fifos = [join(dir, 'in'), join(dir, 'out')];
+      const made = await new Promise<boolean>((resolve) => execFile('mkfifo', fifos, (e) => resolve(!e)));
+      return made ? CxxfiltProcess.behind(cmd, dir) : null;
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Start cmd on the FIFOs `in` and `out` of dir, which the caller removes. */
+  private static behind(cmd: string, dir: string): CxxfiltProcess | null {
     const temp: number[] = []; // closed whatever happens: the child has its own copies
     let p: CxxfiltProcess | null = null;
     const own: number[] = []; // ours, closed here only if we fail before p owns them
@@ -43,10 +67,8 @@ export class CxxfiltProcess {
       return fd;
     };
     try {
-      dir = mkdtempSync(join(tmpdir(), 'huatuo-cxxfilt-'));
       const inPath = join(dir, 'in');
       const outPath = join(dir, 'out');
-      if (spawnSync('mkfifo', [inPath, outPath]).status !== 0) return null;
       // An O_RDWR open of a FIFO never blocks and lets the one-way opens after it not block
       // either. The child's ends are one-way, so it sees EOF when we close (or die).
       open(inPath, constants.O_RDWR, temp);
@@ -73,7 +95,6 @@ export class CxxfiltProcess {
       return null;
     } finally {
       for (const fd of temp) closeSync(fd);
-      if (dir) rmSync(dir, { recursive: true, force: true });
     }
   }
 

@@ -41,6 +41,8 @@ export class Demangler {
   private available: boolean;
   /** c++filt processes started so far. */
   runs = 0;
+  private starting: Promise<void> | undefined;
+  private closed = false;
 
   constructor(opts: DemanglerOptions = {}) {
     this.cmd = opts.cxxfilt ?? 'c++filt';
@@ -76,8 +78,16 @@ export class Demangler {
     todo.forEach((n, i) => this.cache.set(n, out ? tidyDemangled(n, out[i]) || n : n));
   }
 
-  /** Start c++filt now rather than at the first mangled name. */
-  start(): void {
+  /** Start c++filt now rather than at the first mangled name; start() if that comes first. */
+  startAsync(): Promise<void> {
+    if (!this.available || this.coprocess !== undefined) return Promise.resolve();
+    return (this.starting ??= CxxfiltProcess.startAsync(this.cmd as string).then((p) => {
+      if (this.coprocess !== undefined || this.closed) p?.close(); // start() won the race, or we are done
+      else if ((this.coprocess = p)) this.runs++;
+    }));
+  }
+
+  private start(): void {
     if (!this.available || this.coprocess !== undefined) return;
     this.coprocess = CxxfiltProcess.start(this.cmd as string);
     if (this.coprocess) this.runs++;
@@ -118,6 +128,7 @@ export class Demangler {
 
   /** Ends the c++filt child. Idempotent. */
   close(): void {
+    this.closed = true;
     this.coprocess?.close();
     this.coprocess = null;
   }

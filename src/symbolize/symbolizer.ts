@@ -1,7 +1,7 @@
 // Raw addresses → frames. Kernel addresses through /proc/kallsyms; user addresses through
 // the process's maps snapshot, its ELF binaries (or their debug files), its JIT perf map.
 // Work grows with unique addresses: frames are cached per process and per binary.
-import type { Frame } from '../profile/model.js';
+import type { Frame } from '../model/stack.js';
 import { hostRootOf } from '../containers/cgroup.js';
 import { logDebug } from '../log.js';
 import { loadKallsyms, loadKallsymsAsync, type KernelSymbols } from './kallsyms.js';
@@ -73,9 +73,8 @@ export class Symbolizer {
    * the kernel's symbols (read off the event loop) and the c++filt child.
    */
   async warmUp(): Promise<void> {
-    this.demangler.start();
     const t0 = performance.now();
-    const k = await loadKallsymsAsync(this.kallsymsPath);
+    const [k] = await Promise.all([loadKallsymsAsync(this.kallsymsPath), this.demangler.startAsync()]);
     logDebug(`profile: kernel symbols ${this.kernel ? 'were needed first' : `ready in ${(performance.now() - t0).toFixed(0)} ms`}`);
     this.kernel ??= k;
   }
