@@ -9,6 +9,8 @@ import { preflight } from '../bpf-loader/preflight.js';
 import { ProfileSession, checkSampling, MAX_STACK_STORAGE, MAX_SAMPLE_HZ } from '../tools/profile.js';
 import { ProfileCollector, type ProfileSnapshot } from '../profile/collector.js';
 import { foldSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
+import { liveTop } from '../profile/top.js';
+import type { LiveProfileTop } from '../model/stack.js';
 import { writeFlameOutputs, flameTargets, type FlameOutputs } from '../profile/outputs.js';
 import { profileSummary, printProfileSummary, profileInterval, profileHints, printProfileHints } from '../profile/summary.js';
 import { runTicks, stopOnSignals } from '../collector/ticks.js';
@@ -122,10 +124,10 @@ export function profileCommand(): Command {
       windowFrom = now;
     };
     try {
-      let live: { update(s: ProfileSnapshot): void; finish(): Promise<void> } | undefined;
+      let live: { update(s: LiveProfileTop): void; finish(): Promise<void> } | undefined;
       if (mode === 'live') {
         const { liveProfileView } = await import('../views/profile-live.js');
-        live = await liveProfileView({ groupBy: flags.groupBy, perPid: !!flags.perPid, onQuit: stop.stop });
+        live = await liveProfileView({ groupBy: flags.groupBy, onQuit: stop.stop });
       }
       // A snapshot every tick in every mode (see ProfileCollector); -d counts from attach.
       const left = durationS === undefined ? undefined : Math.max(0, durationS - (Date.now() - sampling0) / 1000);
@@ -133,7 +135,7 @@ export function profileCommand(): Command {
         const now = Date.now();
         if (durationS !== undefined && now - sampling0 >= durationS * 1000 - 10) return; // the last window comes from finish()
         const s = collector.snapshot();
-        live?.update(s);
+        live?.update(liveTop(s.samples, s.totalSamples, !!flags.perPid));
         interval(s, now);
       });
       sampledUntil = Date.now();

@@ -61,3 +61,27 @@ export function foldedLabel(f: Frame): string {
   if (f.kind === 'jit') return f.name + JIT_SUFFIX;
   return f.name;
 }
+
+/** A function's samples (like perf top): as the leaf, and anywhere on the stack. */
+export interface TopFunction {
+  name: string;
+  /** Samples where the function is the leaf. */
+  self: number;
+  /** Samples where it is anywhere on the stack (counted once per stack, recursion or not). */
+  total: number;
+}
+
+export interface GroupedFunction extends TopFunction {
+  /** The stack's root frame (process, pod, container), or '' with no grouping. */
+  group: string;
+}
+
+/** The live profile view's groupings (g cycles through them). */
+export const LIVE_GROUPS = ['none', 'process', 'pod'] as const;
+export type LiveGroup = (typeof LIVE_GROUPS)[number];
+
+/** What the live view shows, computed by the caller each interval: top functions per grouping. */
+export interface LiveProfileTop {
+  totalSamples: number;
+  groups: Record<LiveGroup, GroupedFunction[]>;
+}

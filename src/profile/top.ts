@@ -1,15 +1,11 @@
 // The top functions of a profile by self and total samples (like perf top): the live
 // view, --plain and --json summaries. Works on collapsed stacks, so captures and folded
 // files give the same answer.
-import type { FoldedStack } from '../model/stack.js';
+import { LIVE_GROUPS, type FoldedStack, type GroupedFunction, type LiveProfileTop, type ProfileSample, type TopFunction } from '../model/stack.js';
+import { foldSamples } from './fold.js';
 
-export interface TopFunction {
-  name: string;
-  /** Samples where the function is the leaf. */
-  self: number;
-  /** Samples where it is anywhere on the stack (counted once per stack, recursion or not). */
-  total: number;
-}
+export type { GroupedFunction, TopFunction };
+
 
 export function topFunctions(stacks: FoldedStack[], opts: { skipRoot?: boolean } = {}): { functions: TopFunction[]; samples: number } {
   const byName = new Map<string, TopFunction>();
@@ -31,10 +27,6 @@ export function topFunctions(stacks: FoldedStack[], opts: { skipRoot?: boolean }
   return { functions: [...byName.values()], samples };
 }
 
-export interface GroupedFunction extends TopFunction {
-  /** The stack's root frame (process, pod, container), or '' with no grouping. */
-  group: string;
-}
 
 /** Top functions within each group, the group being each stack's first frame. */
 export function topFunctionsByGroup(stacks: FoldedStack[]): GroupedFunction[] {
@@ -54,4 +46,27 @@ export function topFunctionsByGroup(stacks: FoldedStack[]): GroupedFunction[] {
     });
   }
   return [...byKey.values()];
+}
+
+/** The live view's model: top functions for each grouping, ungrouped rows merged by name. */
+export function liveTop(samples: ProfileSample[], totalSamples: number, perPid: boolean): LiveProfileTop {
+  const groups = {} as LiveProfileTop['groups'];
+  for (const g of LIVE_GROUPS) {
+    const list = topFunctionsByGroup(foldSamples(samples, g === 'none' ? 'process' : g, perPid));
+    groups[g] = g === 'none' ? mergeGroups(list) : list;
+  }
+  return { totalSamples, groups };
+}
+
+/** The same function in two groups is one row. */
+function mergeGroups(list: GroupedFunction[]): GroupedFunction[] {
+  const by = new Map<string, GroupedFunction>();
+  for (const f of list) {
+    const m = by.get(f.name);
+    if (m) {
+      m.self += f.self;
+      m.total += f.total;
+    } else by.set(f.name, { ...f, group: '' });
+  }
+  return [...by.values()];
 }

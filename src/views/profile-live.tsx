@@ -3,19 +3,15 @@
 // through a small store; the table is drawn from a field table like every other view.
 import { render, Box, Text, useInput } from 'ink';
 import { useMemo, useState, useSyncExternalStore } from 'react';
-import type { ProfileSnapshot } from '../profile/collector.js';
-import { foldSamples, type GroupBy } from '../profile/fold.js';
-import { topFunctionsByGroup, type GroupedFunction } from '../profile/top.js';
+import { LIVE_GROUPS, type GroupedFunction, type LiveGroup, type LiveProfileTop } from '../model/stack.js';
 import { FieldTable } from './latency-table.js';
 import { textField } from '../model/latency-fields.js';
 import type { Field } from '../model/fields.js';
 import { useTerminalRows } from './use-terminal.js';
 
-const GROUPS: GroupBy[] = ['none', 'process', 'pod'];
-
-interface Store {
+export interface ProfileStore {
   subscribe(l: () => void): () => void;
-  get(): { snap: ProfileSnapshot | null; elapsedS: number; done: boolean };
+  get(): { snap: LiveProfileTop | null; elapsedS: number; done: boolean };
 }
 
 function fields(total: number, grouped: boolean): Field<GroupedFunction>[] {
@@ -28,25 +24,27 @@ function fields(total: number, grouped: boolean): Field<GroupedFunction>[] {
   ];
 }
 
-export function ProfileApp({ store, onQuit, perPid }: { store: Store; onQuit: () => void; perPid: boolean }) {
+export function ProfileApp({ store, onQuit, initial, interactive = process.stdin.isTTY === true }: {
+  store: ProfileStore;
+  onQuit: () => void;
+  initial: LiveGroup;
+  /** Keys are read only from a terminal (tests pass true). */
+  interactive?: boolean;
+}) {
   const { snap, elapsedS, done } = useSyncExternalStore(store.subscribe, store.get);
-  const [group, setGroup] = useState(0);
+  const [group, setGroup] = useState(Math.max(0, LIVE_GROUPS.indexOf(initial)));
   const [byTotal, setByTotal] = useState(false);
   const rows = useTerminalRows() - 6;
   useInput((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
-    else if (input === 'g') setGroup((g) => (g + 1) % GROUPS.length);
+    else if (input === 'g') setGroup((g) => (g + 1) % LIVE_GROUPS.length);
     else if (input === 's') setByTotal((t) => !t);
-  }, { isActive: process.stdin.isTTY === true });
-  const groupBy = GROUPS[group];
+  }, { isActive: interactive });
+  const groupBy = LIVE_GROUPS[group];
   const top = useMemo(() => {
     if (!snap) return [];
-    const stacks = foldSamples(snap.samples, groupBy === 'none' ? 'process' : groupBy, perPid);
-    const list = topFunctionsByGroup(stacks);
-    // Ungrouped: the same function in two processes is one row.
-    const merged = groupBy === 'none' ? mergeGroups(list) : list;
-    return merged.sort((a, b) => (byTotal ? b.total - a.total : b.self - a.self)).slice(0, Math.max(5, rows));
-  }, [snap, groupBy, byTotal, rows, perPid]);
+    return [...snap.groups[groupBy]].sort((a, b) => (byTotal ? b.total - a.total : b.self - a.self)).slice(0, Math.max(5, rows));
+  }, [snap, groupBy, byTotal, rows]);
   if (done) return null;
   const total = snap?.totalSamples ?? 0;
   return (
@@ -61,40 +59,30 @@ export function ProfileApp({ store, onQuit, perPid }: { store: Store; onQuit: ()
   );
 }
 
-function mergeGroups(list: GroupedFunction[]): GroupedFunction[] {
-  const by = new Map<string, GroupedFunction>();
-  for (const f of list) {
-    const m = by.get(f.name);
-    if (m) {
-      m.self += f.self;
-      m.total += f.total;
-    } else by.set(f.name, { ...f, group: '' });
-  }
-  return [...by.values()];
-}
-
-export async function liveProfileView(opts: { groupBy: GroupBy; perPid: boolean; onQuit: () => void }) {
-  let state = { snap: null as ProfileSnapshot | null, elapsedS: 0, done: false };
+/** The live view; the caller computes what it shows (profile/top.ts liveTop) each interval. */
+export async function liveProfileView(opts: { groupBy: string; onQuit: () => void }) {
+  let state = { snap: null as LiveProfileTop | null, elapsedS: 0, done: false };
   const listeners = new Set<() => void>();
   const started = Date.now();
   const set = (next: typeof state) => {
     state = next;
     listeners.forEach((l) => l());
   };
-  const store: Store = {
+  const store: ProfileStore = {
     subscribe: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);
     },
     get: () => state,
   };
-  const app = render(<ProfileApp store={store} onQuit={opts.onQuit} perPid={opts.perPid} />, {
+  const initial = (LIVE_GROUPS as readonly string[]).includes(opts.groupBy) ? (opts.groupBy as LiveGroup) : 'process';
+  const app = render(<ProfileApp store={store} onQuit={opts.onQuit} initial={initial} />, {
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 10,
   });
   return {
-    update: (snap: ProfileSnapshot) => set({ snap, elapsedS: (Date.now() - started) / 1000, done: false }),
+    update: (snap: LiveProfileTop) => set({ snap, elapsedS: (Date.now() - started) / 1000, done: false }),
     async finish() {
       set({ ...state, done: true });
       await new Promise((r) => setImmediate(r));
