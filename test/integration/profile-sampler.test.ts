@@ -341,7 +341,7 @@ describeBpf('profile sampler (real BPF)', () => {
     });
   });
 
-  it('samples the idle task with includeIdle, as often as the CPUs idle', async (ctx) => {
+  it('samples the idle task with includeIdle, as often as the CPUs idle', async () => {
     // No workload of ours runs now, but the machine is shared: count from the idle time
     // the kernel accounted meanwhile (/proc/stat). Not all of it: on some VMs (this
     // Firecracker one, cpuidle haltpoll) an idle vCPU other than 0 gets no cpu-clock
@@ -359,7 +359,9 @@ describeBpf('profile sampler (real BPF)', () => {
     const n = total(idle);
     const least = Math.min(...idleS);
     expect(n).toBeLessThanOrEqual(99 * idleS.reduce((a, b) => a + b, 0) * 1.5 + 5);
-    if (least < 0.1) ctx.skip(`a CPU idled only ${least.toFixed(2)} s: others keep this machine busy`);
+    // Tests run one file at a time: the CPUs idle. If they did not, this says so and fails
+    // (a skip would pass under CI: docs/testing.md).
+    expect(least, `a CPU idled only ${least.toFixed(2)} s of 1 s: something else keeps this machine busy`).toBeGreaterThanOrEqual(0.1);
     expect(n).toBeGreaterThanOrEqual(99 * least * 0.5);
   });
 

@@ -1,4 +1,10 @@
-import { describe, it, expect, vi, afterEach } from 'vitest';
+// Ink draws only the last frame when it believes it runs in CI (it reads CI once, when it
+// is imported): this test is about the frames in between, so the worker forgets CI first.
+import { vi } from 'vitest';
+vi.hoisted(() => {
+  delete process.env.CI;
+});
+import { describe, it, expect, afterEach } from 'vitest';
 import { addValue, emptyHistogram, type Histogram } from '../../../src/histogram/loglinear.js';
 import { statFields, textField } from '../../../src/model/latency-fields.js';
 import type { LatencyOutputSpec } from '../../../src/model/latency.js';
