@@ -1,12 +1,19 @@
 // huatuo profile end to end: real sampling, symbolization and folded output.
-import { afterAll, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, copyFileSync, chmodSync } from 'node:fs';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, copyFileSync, chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import AjvModule from 'ajv';
+import { Profile } from 'pprof-format';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, huatuo, sleep, programsLeft } from '../helpers/processes.js';
+import { packagePath } from '../../src/paths.js';
+import { workload, start, killAll, huatuo, waitFor, expectNothingLeft } from '../helpers/processes.js';
 import { ContainerdHarness, describeContainerd, busyboxRootfs, cleanupBusyboxRootfs } from '../helpers/containerd.js';
 
 const CPU = String(cpus().length - 1);
@@ -49,19 +56,40 @@ const samplesOf = (f: ReturnType<typeof folded>, match: (stack: string) => boole
 async function profile(args: string[], env?: NodeJS.ProcessEnv) {
   const r = await huatuo(['profile', '--plain', ...args], { env, timeoutMs: 60_000 });
   expect(r.code, r.stderr).toBe(0);
+  await expectNothingLeft(r);
   return r;
+}
+
+/** A workload running under its own name (exec'd past taskset), not a fixed head start. */
+async function running(p: ChildProcess, comm: string): Promise<ChildProcess> {
+  await waitFor(`${comm} to start`, () => {
+    try {
+      return readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() === comm.slice(0, 15);
+    } catch {
+      return false;
+    }
+  });
+  return p;
 }
 
 afterAll(async () => {
   await killAll();
   rmSync(out, { recursive: true, force: true });
-  expect(await programsLeft((n) => n.startsWith('profile'))).toEqual([]);
 });
+
+// Each test's workload dies with the test, passed or failed (killAll is the net below).
+const workloads: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of workloads.splice(0)) {
+    p.kill('SIGKILL');
+    rmSync(`/tmp/perf-${p.pid}.map`, { force: true }); // node --perf-basic-prof leaves its map behind
+  }
+});
+const track = (p: ChildProcess) => (workloads.push(p), p);
 
 describeBpf('huatuo profile (real sampling)', () => {
   it('finds main;spin_a at 70% and main;spin_b at 30% of the process', async () => {
-    const p = start('taskset', ['-c', CPU, workload('spin-ab', FP), '20']);
-    await sleep(200);
+    const p = await running(track(start('taskset', ['-c', CPU, workload('spin-ab', FP), '20'])), 'spin-ab');
     const file = join(out, 'ab.folded');
     await profile(['-p', String(p.pid), '-d', '5', '--folded', file]);
     const f = folded(file);
@@ -73,30 +101,32 @@ describeBpf('huatuo profile (real sampling)', () => {
     // Rooted at the process, and every stack goes through main.
     for (const [s] of f.stacks) expect(s.startsWith('spin-ab;')).toBe(true);
     expect(share(f, 'main')).toBeGreaterThan(0.95);
-    p.kill('SIGKILL');
   });
 
   it('shows kernel frames under a syscall loop, suffixed _[k]', async () => {
-    const p = start('taskset', ['-c', CPU, workload('syscall-loop', FP), '20']);
-    await sleep(200);
+    const p = await running(track(start('taskset', ['-c', CPU, workload('syscall-loop', FP), '20'])), 'syscall-loop');
     const file = join(out, 'sys.folded');
     await profile(['-p', String(p.pid), '-d', '3', '--folded', file]);
     const f = folded(file);
     const kernel = f.stacks.filter(([s]) => /;entry_SYSCALL_64[^;]*_\[k\]/.test(s)).reduce((n, [, c]) => n + c, 0);
     expect(kernel / f.total).toBeGreaterThan(0.3);
-    p.kill('SIGKILL');
   });
 
   it('symbolizes a process that exits 1 s into a 4 s profile', async () => {
     const file = join(out, 'exit.folded');
     let attached!: () => void;
     const sampling = new Promise<void>((resolve) => (attached = resolve));
-    const run = huatuo(['profile', '--plain', '-v', '-c', 'spin-ab', '-d', '4', '--folded', file], {
+    // A name of its own: a stray spin-ab elsewhere on the machine must not count.
+    const name = `ht-exit-${randomBytes(3).toString('hex')}`;
+    const bin = join(out, name);
+    copyFileSync(workload('spin-ab', FP), bin);
+    chmodSync(bin, 0o755);
+    const run = huatuo(['profile', '--plain', '-v', '-c', name, '-d', '4', '--folded', file], {
       timeoutMs: 60_000,
       onStart: (h) => h.stderr!.on('data', (d) => String(d).includes('profile: attached') && attached()),
     });
     await sampling; // a loaded machine can take a while to start huatuo: not before, or its start is missed
-    const p = start('taskset', ['-c', CPU, workload('spin-ab', FP), '1']);
+    const p = track(start('taskset', ['-c', CPU, bin, '1']));
     // Its time on a CPU until it exits (the last schedstat read before), for the samples to expect.
     let onCpu = 0;
     const poll = setInterval(() => {
@@ -121,14 +151,20 @@ describeBpf('huatuo profile (real sampling)', () => {
 
   it('names JavaScript functions of node --perf-basic-prof', async () => {
     const js = 'function huatuoHotLoop(){let x=0;for(let i=0;i<1e7;i++)x+=Math.sqrt(i);return x}const end=Date.now()+15000;while(Date.now()<end)huatuoHotLoop();';
-    const p = start('taskset', ['-c', CPU, process.execPath, '--perf-basic-prof', '-e', js]);
-    await sleep(1500); // past start-up, and JIT-compiled
+    const p = track(start('taskset', ['-c', CPU, process.execPath, '--perf-basic-prof', '-e', js]));
+    // Past start-up and JIT-compiled: its perf map names the hot function.
+    await waitFor('the perf map to name huatuoHotLoop', () => {
+      try {
+        return readFileSync(`/tmp/perf-${p.pid}.map`, 'utf8').includes('huatuoHotLoop');
+      } catch {
+        return false;
+      }
+    });
     const file = join(out, 'node.folded');
     await profile(['-p', String(p.pid), '-d', '3', '--folded', file]);
     const f = folded(file);
     const named = f.stacks.filter(([s]) => /huatuoHotLoop[^;]*_\[j\]/.test(s)).reduce((n, [, c]) => n + c, 0);
     expect(named / f.total).toBeGreaterThan(0.3);
-    p.kill('SIGKILL');
   });
 
   it('labels JIT frames of a node process without a perf map, with at most one hint line, on stderr', async () => {
@@ -201,17 +237,56 @@ describeBpf('huatuo profile (real sampling)', () => {
     expect(selfOf(summary)).toBe(intervals.reduce((n, x) => n + selfOf(x), 0));
   });
 
-  it('writes every format from one run, and report re-renders its capture without root', async () => {
-    const p = start('taskset', ['-c', CPU, workload('spin-ab', FP), '20']);
-    await sleep(200);
+  it('writes every format from one run, each holding the workload\'s profile; report re-renders the capture without root', async () => {
+    const p = await running(track(start('taskset', ['-c', CPU, workload('spin-ab', FP), '20'])), 'spin-ab');
+    chmodSync(out, 0o755); // so that the unprivileged user below can reach the files
     const files = Object.fromEntries(['svg', 'html', 'folded', 'speedscope', 'pprof', 'output'].map((k) => [k, join(out, `all.${k}`)]));
-    const r = await profile(['-p', String(p.pid), '-d', '2', ...Object.entries(files).flatMap(([k, v]) => [`--${k}`, v])]);
-    for (const v of Object.values(files)) expect(r.stdout + v).toContain(v);
-    const again = join(out, 'again.folded');
-    const rep = await huatuo(['report', files.output, '--folded', again]);
-    expect(rep.code, rep.stderr).toBe(0);
+    // As if run with sudo by nobody: the files are nobody's (docs/output-files.md).
+    const sudo = { ...process.env, SUDO_UID: '65534', SUDO_GID: '65534' };
+    const r = await profile(['-p', String(p.pid), '-d', '2', ...Object.entries(files).flatMap(([k, v]) => [`--${k}`, v])], sudo);
+    for (const [k, v] of Object.entries(files)) if (k !== 'output') expect(r.stdout).toContain(`wrote ${v}`);
+    for (const v of Object.values(files)) expect(statSync(v).uid).toBe(65534);
+
+    // Folded: the measured split, 70/30 ± 10.
+    const f = folded(files.folded);
+    expect(share(f, 'main;spin_a')).toBeGreaterThan(0.6);
+    expect(share(f, 'main;spin_a')).toBeLessThan(0.8);
+    // SVG: a frame per function of the workload, titled with its share.
+    const svg = readFileSync(files.svg, 'utf8');
+    expect(svg).toMatch(/<title>spin_a \(\d[\d,]* samples?, (6\d|7\d)\.\d+%\)<\/title>/);
+    expect(svg).toMatch(/<title>spin_b \(/);
+    // HTML: the same tree in its data, spin_a and spin_b under main.
+    const html = readFileSync(files.html, 'utf8');
+    expect(html).toMatch(/"name":"main"/);
+    expect(html).toMatch(/"name":"spin_a"/);
+    // pprof: decodes, samples/count and cpu/nanoseconds, spin_a the top leaf.
+    const prof = Profile.decode(gunzipSync(readFileSync(files.pprof)));
+    const str = (i: number | bigint) => prof.stringTable.strings[Number(i)];
+    expect(prof.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`)).toEqual(['samples/count', 'cpu/nanoseconds']);
+    const fnName = new Map(prof.function.map((fn) => [Number(fn.id), str(fn.name)]));
+    const locFn = new Map(prof.location.map((l) => [Number(l.id), fnName.get(Number(l.line[0]?.functionId))]));
+    const leafCounts = new Map<string, number>();
+    for (const smp of prof.sample) {
+      const leaf = locFn.get(Number(smp.locationId[0])) ?? '?';
+      leafCounts.set(leaf, (leafCounts.get(leaf) ?? 0) + Number(smp.value[0]));
+    }
+    expect([...leafCounts.entries()].sort((a, b) => b[1] - a[1])[0][0]).toBe('spin_a');
+    // speedscope: valid against its own schema, weights summing to the folded total.
+    const require = createRequire(import.meta.url);
+    const schema = JSON.parse(readFileSync(require.resolve('speedscope/dist/release/file-format-schema.json'), 'utf8')) as object;
+    const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as new (o: object) => { compile(s: object): (d: unknown) => boolean };
+    const ss = JSON.parse(readFileSync(files.speedscope, 'utf8')) as { profiles: Array<{ weights: number[] }> };
+    expect(new Ajv({ strict: false }).compile(schema)(ss)).toBe(true);
+    expect(ss.profiles[0].weights.reduce((a, b) => a + b, 0)).toBe(f.total);
+
+    // report, run by that user without root: the capture renders the same folded stacks.
+    const mine = join(out, 'nobody');
+    mkdirSync(mine);
+    chownSync(mine, 65534, 65534);
+    const again = join(mine, 'again.folded');
+    const rep = spawnSync(process.execPath, [packagePath('bin', 'huatuo'), 'report', files.output, '--folded', again], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });
+    expect(rep.status, rep.stderr).toBe(0);
     expect(readFileSync(again, 'utf8')).toBe(readFileSync(files.folded, 'utf8'));
-    p.kill('SIGKILL');
   });
 });
 
@@ -230,7 +305,8 @@ describeContainerd('huatuo profile --pod (real containerd)', () => {
     chmodSync(join(rootfs, 'bin', 'spin-ab-pod'), 0o755);
     h = await ContainerdHarness.start();
     await h.runPod({ pod: 'prof-a', namespace: 'shop', uid: randomUUID(), container: 'app', cmd: ['/bin/spin-ab-pod', '30'], cpus: CPU });
-    await sleep(500);
+    // Running once a process of that name exists (only the pod has one).
+    await waitFor('the pod\'s spin-ab-pod', () => spawnSync('pgrep', ['-x', 'spin-ab-pod']).status === 0);
     const file = join(out, 'pod.folded');
     await profile(['--pod', 'prof-a', '-n', 'shop', '-d', '3', '--folded', file], { ...process.env, HUATUO_CONTAINERD_STATE: h.stateDir });
     const f = folded(file);
