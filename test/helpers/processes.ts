@@ -8,6 +8,8 @@ import { packagePath } from '../../src/paths.js';
 
 const buildDir = mkdtempSync(join(tmpdir(), 'huatuo-test-'));
 const live = new Set<ChildProcess>();
+// Whatever a test file does, its compiled workloads go with its process.
+process.once('exit', () => rmSync(buildDir, { recursive: true, force: true }));
 
 /**
  * Compile test/fixtures/workloads/<name>.c once per test run, with -O1 unless other cc
@@ -187,30 +189,3 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_
   }
 }
 
-// System-wide views: kept only until the profile tests move to bpfLeft (docs/testing.md).
-/** Names of the BPF programs loaded right now (bpftool prog list). */
-export function loadedProgramNames(): string[] {
-  const r = spawnSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`bpftool prog list failed: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as Array<{ name?: string }>).map((p) => p.name ?? '');
-}
-
-/** Program ids that bpf links point at right now (bpftool link list). */
-export function linkedProgramIds(): number[] {
-  const r = spawnSync('bpftool', ['-j', 'link', 'list'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`bpftool link list failed: ${r.stderr}`);
-  return (JSON.parse(r.stdout || '[]') as Array<{ prog_id: number }>).map((l) => l.prog_id);
-}
-
-/**
- * Programs are freed after an RCU grace period, a little after their last fd closes:
- * poll until none matches (or the time runs out) and return what is still loaded.
- */
-export async function programsLeft(match: (name: string) => boolean, timeoutMs = 3000): Promise<string[]> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const left = loadedProgramNames().filter(match);
-    if (left.length === 0 || Date.now() > end) return left;
-    await sleep(50);
-  }
-}

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, huatuo, programsLeft } from '../helpers/processes.js';
+import { workload, start, killAll, huatuo, expectNothingLeft } from '../helpers/processes.js';
 import { kernelMaxSampleRate, MAX_SAMPLE_HZ } from '../../src/tools/profile.js';
 
 const out = mkdtempSync(join(tmpdir(), 'huatuo-profile-limits-'));
@@ -17,7 +17,6 @@ const FP = ['-O0', '-fno-omit-frame-pointer'];
 afterAll(async () => {
   await killAll();
   rmSync(out, { recursive: true, force: true });
-  expect(await programsLeft((n) => n.startsWith('profile'))).toEqual([]);
 });
 
 /** Every CPU busy: spin-ab on all but one, and a JIT-compiling node process (new code every turn). */
@@ -42,6 +41,7 @@ async function timed(args: string[], onAttached?: (p: ChildProcess) => void, tim
     }),
   });
   log.push(`${((performance.now() - t0) / 1000).toFixed(2)} exit ${r.code}`);
+  await expectNothingLeft(r);
   return { ...r, afterAttachMs: attachedAt ? performance.now() - attachedAt : NaN, log: log.join('\n') };
 }
 

@@ -313,5 +313,16 @@ describeContainerd('huatuo profile --pod (real containerd)', () => {
     expect(f.total).toBeGreaterThan(100);
     expect(share(f, 'main;spin_a')).toBeGreaterThan(0.5);
     expect(f.stacks.every(([s]) => s.startsWith('spin-ab-pod;'))).toBe(true);
+
+    // --group-by pod and container: the roots name the pod (and container), not the process.
+    const env = { ...process.env, HUATUO_CONTAINERD_STATE: h.stateDir };
+    for (const [by, root] of [['pod', 'shop/prof-a'], ['container', 'shop/prof-a/app']]) {
+      const g = join(out, `pod-${by}.folded`);
+      await profile(['--pod', 'prof-a', '-n', 'shop', '-d', '2', '--group-by', by, '--folded', g], env);
+      const gf = folded(g);
+      expect(gf.total).toBeGreaterThan(50);
+      expect([...new Set(gf.stacks.map(([s]) => s.split(';')[0]))]).toEqual([root]);
+      expect(share(gf, 'main;spin_a')).toBeGreaterThan(0.5);
+    }
   });
 });
