@@ -51,21 +51,26 @@ export interface ProfileRun {
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+/** A model sample (or a version 1 capture's, the same shape) as a capture sample: snake_case, null for unknown. */
+function captureSample(s: Pick<ProfileSample, 'tgid' | 'pid' | 'comm' | 'cgroupId' | 'pod' | 'namespace' | 'container' | 'count'> & { frames: Array<{ name: string; kind: FrameKind; module?: string }> }): CaptureSample {
+  return {
+    tgid: s.tgid,
+    pid: s.pid,
+    comm: s.comm,
+    cgroup_id: s.cgroupId,
+    pod: orNull(s.pod),
+    namespace: orNull(s.namespace),
+    container: orNull(s.container),
+    frames: s.frames.map((f) => ({ name: f.name, kind: f.kind, module: orNull(f.module) })),
+    count: s.count,
+  };
+}
+
 /** The run as a capture's `data`. */
 export function profileCaptureData(meta: ProfileCaptureMeta, run: ProfileRun): ProfileCaptureData {
   return {
     meta,
-    samples: run.samples.map((s) => ({
-      tgid: s.tgid,
-      pid: s.pid,
-      comm: s.comm,
-      cgroup_id: s.cgroupId,
-      pod: orNull(s.pod),
-      namespace: orNull(s.namespace),
-      container: orNull(s.container),
-      frames: s.frames.map((f) => ({ name: f.name, kind: f.kind, module: orNull(f.module) })),
-      count: s.count,
-    })),
+    samples: run.samples.map(captureSample),
     total_samples: run.totalSamples,
     stack_errors: run.errors,
     broken_stacks: run.broken,
@@ -92,16 +97,7 @@ export function profileDataFromV1(v1: Record<string, unknown>): ProfileCaptureDa
   const data = v1 as unknown as Omit<ProfileCaptureData, 'samples'> & { samples: V1Sample[] };
   return {
     ...data,
-    samples: data.samples.map((s) => ({
-      tgid: s.tgid,
-      pid: s.pid,
-      comm: s.comm,
-      cgroup_id: s.cgroupId,
-      pod: orNull(s.pod),
-      namespace: orNull(s.namespace),
-      container: orNull(s.container),
-      frames: s.frames.map((f) => ({ name: f.name, kind: f.kind, module: orNull(f.module) })),
-      count: s.count,
-    })),
+    // A version 1 sample is the model's own shape (camelCase, absent for unknown).
+    samples: data.samples.map(captureSample),
   };
 }

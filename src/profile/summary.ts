@@ -56,10 +56,13 @@ const seconds = (s: number) => Math.round(s * 1000) / 1000;
 function top(stacks: FoldedStack[], n: number): { samples: number; top: TopEntry[] } {
   const { functions, samples } = topFunctions(stacks, { skipRoot: true });
   const pct = (v: number) => (samples ? Math.round((v / samples) * 1000) / 10 : 0);
+  // Collapsed stacks may count in fractions (flamegraph.pl's rule): sums of those carry
+  // float noise (0.30000000000000004); nine significant digits is what they meant.
+  const clean = (v: number) => (Number.isInteger(v) ? v : Number(v.toPrecision(9)));
   return {
-    samples,
+    samples: clean(samples),
     top: functions.sort((a, b) => b.self - a.self || a.name.localeCompare(b.name)).slice(0, n)
-      .map((f) => ({ ...f, self_pct: pct(f.self), total_pct: pct(f.total) })),
+      .map((f) => ({ ...f, self: clean(f.self), total: clean(f.total), self_pct: pct(f.self), total_pct: pct(f.total) })),
   };
 }
 

@@ -27,6 +27,12 @@ describe('profile records', () => {
     expect(profileInterval([], 5, { time: new Date(0), elapsedS: 1, windowS: 1 })).toMatchObject({ samples: 0, top: [] });
   });
 
+  it('fractional counts (collapsed input) add up without float noise', () => {
+    const r = profileSummary([{ frames: ['x', 'a'], count: 0.1 }, { frames: ['x', 'a'], count: 0.2 }], 5, []);
+    expect(r.samples).toBe(0.3);
+    expect(r.top.find((t) => t.name === 'a')).toMatchObject({ self: 0.3, total: 0.3, self_pct: 100 });
+  });
+
   it('one hint per cause: JIT per runtime, broken stacks in one line, storage', () => {
     const s = profileSummary(stacks, 5, [], {
       errors: { ...none, user: { ...none.user, collision: 3 } },
