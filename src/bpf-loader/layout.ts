@@ -128,7 +128,7 @@ export class StructLayout<T = Record<string, FieldValue>> {
     // Padding is written out (style.md §2): each field starts where the previous ends.
     let end = 0;
     for (const f of this.fields) {
-      if (f.offset !== end) out.push(`${this.name}.${f.name}: at offset ${f.offset}, after ${end - 0} bytes of fields: implicit padding`);
+      if (f.offset !== end) out.push(`${this.name}.${f.name}: at offset ${f.offset}, but the fields before end at ${end}: implicit padding`);
       end = f.offset + f.size;
     }
     if (end !== this.size) out.push(`${this.name}: ${this.size} bytes, fields end at ${end}: implicit tail padding`);

@@ -9,10 +9,8 @@ import { results } from '../output/results.js';
 import { cgroupHierarchyOption, checkHostRoot, examples, hostRootOption } from '../options/common.js';
 import { setVerbose, logDebug } from '../log.js';
 import { HuatuoError, ExitCode } from '../errors.js';
-import { CgroupHier, HIER_NAMES } from '../containers/cgroup.js';
+import { CgroupHier, HIER_BY_NAME, HIER_NAMES } from '../containers/cgroup.js';
 import { ContainerResolver, type ContainerInfo, type PodSelector } from '../containers/resolver.js';
-
-const HIER_BY_NAME = { v2: CgroupHier.V2, cpu: CgroupHier.V1Cpu, memory: CgroupHier.V1Memory } as const;
 
 interface ContainersFlags {
   json?: boolean;

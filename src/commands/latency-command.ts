@@ -34,8 +34,8 @@ export interface LatencyStart<F> {
 }
 
 export interface LatencyToolSpec<F extends LatencyFlags, R extends LatencyRow, E> {
+  /** The tool's name (its description is its summary in src/registry.ts, set by the CLI). */
   name: string;
-  description: string;
   /** --by values, the first is the default. */
   by: readonly string[];
   /** What --threshold reports, for the help. */
@@ -46,14 +46,12 @@ export interface LatencyToolSpec<F extends LatencyFlags, R extends LatencyRow, E
   /** Row fields for a --by (the first one is also the default sort's fallback). */
   fields(by: string): Field<R>[];
   eventFields: Field<E>[];
-  /** Checks of the tool's own flags, before anything is attached. */
-  check?(flags: F): void;
   /** Load and attach; the returned meta goes into every record and the capture. */
   start(s: LatencyStart<F>): { session: LatencySource<R, E> & { close(): void }; meta: Record<string, string | number | boolean> };
 }
 
 export function latencyCommand<F extends LatencyFlags, R extends LatencyRow, E>(spec: LatencyToolSpec<F, R, E>): Command {
-  const cmd = new Command(spec.name).description(spec.description);
+  const cmd = new Command(spec.name);
   addFilterOptions(cmd);
   cmd
     .addOption(new Option('--by <key>', 'one histogram per').choices(spec.by).default(spec.by[0]))
@@ -70,7 +68,6 @@ export function latencyCommand<F extends LatencyFlags, R extends LatencyRow, E>(
     const thresholdNs = flags.threshold ? parseTimeNs(flags.threshold, unit, '--threshold') : 0;
     const fields = spec.fields(flags.by);
     checkChoice('--sort', flags.sort, sortNames(fields));
-    spec.check?.(flags);
     const cgroups = cgroupContextFrom(flags);
     const filter = taskFilterFrom(flags, cgroups);
     checkCaptureOutput(flags);

@@ -14,7 +14,6 @@ interface SchedlatFlags extends LatencyFlags {
 export function schedlatCommand() {
   return latencyCommand<SchedlatFlags, SchedlatRow, SchedlatEvent>({
     name: 'schedlat',
-    description: 'run-queue latency: how long runnable tasks wait for a CPU, as histograms per key',
     by: SCHEDLAT_BY,
     thresholdHelp: 'report each wait at or over this, with the task that held the CPU',
     options: (cmd) => {

@@ -20,6 +20,9 @@ export interface CgroupMount {
 /** Short names of the hierarchies, for tables and JSON. */
 export const HIER_NAMES: Record<CgroupHier, 'v2' | 'cpu' | 'memory'> = { 0: 'v2', 1: 'cpu', 2: 'memory' };
 
+/** --cgroup-hierarchy's names, back to the hierarchy. */
+export const HIER_BY_NAME = { v2: CgroupHier.V2, cpu: CgroupHier.V1Cpu, memory: CgroupHier.V1Memory } as const;
+
 /** The host's / as seen by huatuo: --host-root, else $HUATUO_HOST_ROOT, else "" (we are on the host). */
 export function hostRootOf(hostRoot?: string): string {
   const r = hostRoot ?? process.env.HUATUO_HOST_ROOT ?? '';

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parsePositiveInt, parseSeconds } from './units.js';
 import { pidArg } from './values.js';
-import { resolveCgroupPath, cgroupMounts, defaultMount, hostRootOf, readCgroupMounts, CgroupHier, HIER_NAMES, type CgroupMount } from '../containers/cgroup.js';
+import { resolveCgroupPath, cgroupMounts, defaultMount, hostRootOf, readCgroupMounts, HIER_BY_NAME, HIER_NAMES, type CgroupMount } from '../containers/cgroup.js';
 import { checkOutputs, type OutputTarget } from '../output/files.js';
 import { logWarn } from '../log.js';
 import { stdoutClaimedBy } from '../output/results.js';
@@ -56,10 +56,10 @@ export function hostRootOption(): Option {
   return new Option('--host-root <dir>', 'the host\'s / when huatuo runs in a container (e.g. /host)').env('HUATUO_HOST_ROOT');
 }
 
-const HIER_BY_NAME = { v2: CgroupHier.V2, cpu: CgroupHier.V1Cpu, memory: CgroupHier.V1Memory } as const;
-
 /** Where cgroup ids come from for this run: the filter, --by cgroup/pod/container, and labels. */
 export interface CgroupContext {
+  /** Every hierarchy huatuo can use here (the host's, under --host-root). */
+  mounts: CgroupMount[];
   mount: CgroupMount | undefined;
   /** Created on first use: it reads the node's runtimes' state. */
   resolver(): ContainerResolver;
@@ -98,7 +98,7 @@ export function cgroupContextFrom(o: CommonOptions): CgroupContext {
   } else {
     mount = defaultMount(mounts);
   }
-  return { mount, resolver: get };
+  return { mounts, mount, resolver: get };
 }
 
 function podSelector(o: CommonOptions): PodSelector | undefined {
@@ -152,7 +152,7 @@ export function taskFilterFrom(o: CommonOptions, cg: CgroupContext = cgroupConte
   if (o.cgroup !== undefined && sel) throw usageError('--cgroup and the pod/container selectors do not combine: use one or the other');
   if (o.cgroup !== undefined) {
     // An absolute path picks its own hierarchy; --cgroup-hierarchy, when given, must agree.
-    const c = resolveCgroupPath(o.cgroup, cgroupMountsFor(o), o.cgroupHierarchy ? cg.mount : undefined);
+    const c = resolveCgroupPath(o.cgroup, cg.mounts, o.cgroupHierarchy ? cg.mount : undefined);
     filter.cgroups = { mount: c.mount, ids: [c.id] };
   } else if (sel) {
     const r = cg.resolver();
@@ -162,10 +162,6 @@ export function taskFilterFrom(o: CommonOptions, cg: CgroupContext = cgroupConte
     filter.cgroups = { ...picked, refresh: () => r.taskCgroups(sel, picked.mount.hier).ids };
   }
   return filter;
-}
-
-function cgroupMountsFor(o: CommonOptions): CgroupMount[] {
-  return o.hostRoot !== undefined ? readCgroupMounts({ hostRoot: o.hostRoot }) : cgroupMounts();
 }
 
 /**

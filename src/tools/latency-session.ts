@@ -26,8 +26,8 @@ export interface LatencySessionSpec<K, R extends LatencyRow, E> {
   rodata(obj: BpfObject): Record<string, RodataValue>;
   /** Key struct of the `hists` map, as TypeScript reads it. */
   key: { struct: string; spec: StructSpec };
-  /** A decoded key as a row's labels (rows sharing a key are merged). */
-  label(obj: BpfObject): (k: K) => Omit<R, 'hist'>;
+  /** A decoded key as a row's labels (rows sharing a key are merged); `mount` is the hierarchy its cgroup ids are in. */
+  label(obj: BpfObject, mount: CgroupMount | undefined): (k: K) => Omit<R, 'hist'>;
   /** Slow events, when the tool sends any (--threshold): ring buffer map and struct. */
   events?: { map: string; struct: string; spec: StructSpec };
   /** Extra work between open and load (map sizes). */
@@ -39,13 +39,16 @@ export class LatencySession<K, R extends LatencyRow, E> {
   private readonly hist: HistOffsets;
   private readonly labelKey: (k: K) => Omit<R, 'hist'>;
   private readonly refresher: CgroupFilterRefresher;
+  /** enum common_counter, read once from the BTF. */
+  private readonly counterIndex: Record<'RINGBUF_FULL' | 'RATE_LIMITED' | 'MAX', number>;
   private pending: E[] = [];
 
   private constructor(readonly spec: LatencySessionSpec<K, R, E>, readonly obj: BpfObject, readonly cgroupMount: CgroupMount | undefined) {
     this.keyLayout = obj.struct<K>(spec.key.struct).expectSpec(spec.key.spec);
     this.hist = histOffsets(obj.struct('hist').expectSpec(HIST_SPEC));
-    this.labelKey = spec.label(obj);
+    this.labelKey = spec.label(obj, cgroupMount);
     this.refresher = new CgroupFilterRefresher(obj, spec.filter);
+    this.counterIndex = obj.enumValues('common_counter', 'COUNTER_', ['RINGBUF_FULL', 'RATE_LIMITED', 'MAX']);
   }
 
   static start<K, R extends LatencyRow, E>(spec: LatencySessionSpec<K, R, E>): LatencySession<K, R, E> {
@@ -93,7 +96,7 @@ export class LatencySession<K, R extends LatencyRow, E> {
 
   /** Events that could not be sent, since start: ring buffer full, over the rate limit. */
   lost(): { ringbuf_full: number; rate_limited: number } {
-    const c = this.obj.enumValues('common_counter', 'COUNTER_', ['RINGBUF_FULL', 'RATE_LIMITED', 'MAX']);
+    const c = this.counterIndex;
     const counts = this.obj.perCpuCounters('counters', c.MAX);
     return { ringbuf_full: counts[c.RINGBUF_FULL], rate_limited: counts[c.RATE_LIMITED] };
   }

@@ -232,6 +232,8 @@ export class ProfileSession {
   private readonly rows = new Map<string, SampledStack>();
   private readonly stackCache = new Map<number, bigint[]>();
   private filterRefresher: CgroupFilterRefresher | undefined;
+  /** enum profile_err, read once from the BTF (errors() runs every interval). */
+  private errIndex: Record<(typeof PROFILE_ERR_NAMES)[number], number> | undefined;
 
   private constructor(readonly options: ProfileOptions, obj: BpfObject, cpus: number[]) {
     this.obj = obj;
@@ -350,7 +352,7 @@ export class ProfileSession {
 
   /** Samples that lost a stack or were not counted, since start. */
   errors(): StackErrors {
-    const E = this.obj.enumValues('profile_err', 'PROFILE_ERR_', PROFILE_ERR_NAMES);
+    const E = (this.errIndex ??= this.obj.enumValues('profile_err', 'PROFILE_ERR_', PROFILE_ERR_NAMES));
     const c = this.obj.perCpuCounters('counters', E.MAX);
     return {
       kernel: { collision: c[E.KERN_COLLISION], missing: c[E.KERN_MISSING], map_full: c[E.KERN_MAP_FULL], other: c[E.KERN_OTHER] },

@@ -97,7 +97,6 @@ export function startSchedlat(options: SchedlatOptions): SchedlatSession {
   const method = checkMethod(options.method);
   // HUATUO_ATTACH=raw_tp forces the fallback kernels without tp_btf get (tests use it).
   const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('sched_switch') ? 'tp_btf' : 'raw_tp';
-  const mount = options.filter.cgroups?.mount ?? options.cgroups.mount;
   const session = LatencySession.start<TaskKey, SchedlatRow, SchedlatEvent>({
     tool: 'schedlat',
     programs: PROGRAMS[method][attachKind === 'tp_btf' ? 'btf' : 'raw'],
@@ -109,7 +108,7 @@ export function startSchedlat(options: SchedlatOptions): SchedlatSession {
       targ_max_events_per_sec: options.maxEventsPerSec,
     }),
     key: { struct: 'task_key', spec: TASK_KEY_SPEC },
-    label: () => {
+    label: (_obj, mount) => {
       const labeller = new TaskKeyLabeller(options.by, { mount, resolver: options.cgroups.resolver });
       return (k) => labeller.label(k);
     },
