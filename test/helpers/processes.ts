@@ -180,6 +180,21 @@ export function bpfRunCount(progIds: number[]): number {
   return n;
 }
 
+/** The command name a process runs as now (the kernel's 15 bytes), '' once it is gone. */
+export function commOf(pid: number | undefined): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Wait until a process we started runs under its own name (exec'd past taskset, chrt, nice). */
+export async function waitForComm(p: ChildProcess, comm: string, timeoutMs = 10_000): Promise<ChildProcess> {
+  await waitFor(`${comm} to start`, () => commOf(p.pid) === comm.slice(0, 15), timeoutMs);
+  return p;
+}
+
 /** Wait for a condition, polling, with a deadline (never a fixed sleep standing in for it). */
 export async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000, everyMs = 20): Promise<void> {
   const end = Date.now() + timeoutMs;

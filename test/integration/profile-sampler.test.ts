@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, cleanupBuildDir, sleep, bpfHeldBy, waitFor } from '../helpers/processes.js';
+import { workload, start, killAll, cleanupBuildDir, sleep, bpfHeldBy, waitForComm } from '../helpers/processes.js';
 import { BpfObject } from '../../src/bpf-loader/object.js';
 import { ProfileSession, parseCpuList, PROFILE_ERR_NAMES, PROFILE_STACK_SKIPPED, type ProfileOptions, type SampledStack } from '../../src/tools/profile.js';
 import { packagePath } from '../../src/paths.js';
@@ -77,15 +77,7 @@ async function startPinned(cpu: string, nice: number, bin: string, args: string[
       p.once('exit', (c) => reject(new Error(`${bin} exited (${c}) before it was ready`)));
     });
   } else {
-    // Running when it holds its own name (exec'd past taskset and nice).
-    const name = bin.split('/').pop()!.slice(0, 15);
-    await waitFor(`${name} to start`, () => {
-      try {
-        return readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() === name;
-      } catch {
-        return false;
-      }
-    });
+    await waitForComm(p, bin.split('/').pop()!);
   }
   expect(p.exitCode).toBeNull();
   return p;

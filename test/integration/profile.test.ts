@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { describeBpf } from '../helpers/env.js';
 import { packagePath } from '../../src/paths.js';
-import { workload, start, killAll, huatuo, waitFor, expectNothingLeft } from '../helpers/processes.js';
+import { workload, start, killAll, huatuo, waitFor, waitForComm, expectNothingLeft } from '../helpers/processes.js';
 import { ContainerdHarness, describeContainerd, busyboxRootfs, cleanupBusyboxRootfs } from '../helpers/containerd.js';
 
 const CPU = String(cpus().length - 1);
@@ -60,18 +60,6 @@ async function profile(args: string[], env?: NodeJS.ProcessEnv) {
   return r;
 }
 
-/** A workload running under its own name (exec'd past taskset), not a fixed head start. */
-async function running(p: ChildProcess, comm: string): Promise<ChildProcess> {
-  await waitFor(`${comm} to start`, () => {
-    try {
-      return readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() === comm.slice(0, 15);
-    } catch {
-      return false;
-    }
-  });
-  return p;
-}
-
 afterAll(async () => {
   await killAll();
   rmSync(out, { recursive: true, force: true });
@@ -89,7 +77,7 @@ const track = (p: ChildProcess) => (workloads.push(p), p);
 
 describeBpf('huatuo profile (real sampling)', () => {
   it('finds main;spin_a at 70% and main;spin_b at 30% of the process', async () => {
-    const p = await running(track(start('taskset', ['-c', CPU, workload('spin-ab', FP), '20'])), 'spin-ab');
+    const p = await waitForComm(track(start('taskset', ['-c', CPU, workload('spin-ab', FP), '20'])), 'spin-ab');
     const file = join(out, 'ab.folded');
     await profile(['-p', String(p.pid), '-d', '5', '--folded', file]);
     const f = folded(file);
@@ -104,7 +92,7 @@ describeBpf('huatuo profile (real sampling)', () => {
   });
 
   it('shows kernel frames under a syscall loop, suffixed _[k]', async () => {
-    const p = await running(track(start('taskset', ['-c', CPU, workload('syscall-loop', FP), '20'])), 'syscall-loop');
+    const p = await waitForComm(track(start('taskset', ['-c', CPU, workload('syscall-loop', FP), '20'])), 'syscall-loop');
     const file = join(out, 'sys.folded');
     await profile(['-p', String(p.pid), '-d', '3', '--folded', file]);
     const f = folded(file);
@@ -238,7 +226,7 @@ describeBpf('huatuo profile (real sampling)', () => {
   });
 
   it('writes every format from one run, each holding the workload\'s profile; report re-renders the capture without root', async () => {
-    const p = await running(track(start('taskset', ['-c', CPU, workload('spin-ab', FP), '20'])), 'spin-ab');
+    const p = await waitForComm(track(start('taskset', ['-c', CPU, workload('spin-ab', FP), '20'])), 'spin-ab');
     chmodSync(out, 0o755); // so that the unprivileged user below can reach the files
     const files = Object.fromEntries(['svg', 'html', 'folded', 'speedscope', 'pprof', 'output'].map((k) => [k, join(out, `all.${k}`)]));
     // As if run with sudo by nobody: the files are nobody's (docs/output-files.md).

@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateS
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, huatuo, waitFor, expectNothingLeft, bpfRunCount, type Run } from '../helpers/processes.js';
+import { workload, start, killAll, huatuo, waitFor, waitForComm, expectNothingLeft, bpfRunCount, type Run } from '../helpers/processes.js';
 import { packagePath } from '../../src/paths.js';
 
 const CPU = String(cpus().length - 1);
@@ -31,21 +31,14 @@ async function run(args: string[], opts?: Parameters<typeof huatuo>[1]): Promise
   return r;
 }
 
-function commOf(pid: number | undefined): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
 describeBpf('schedlat on the command line', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'huatuo-test-cli-'));
     const bin = workload('spin-sleep');
     hog = start('taskset', ['-c', CPU, 'chrt', '-f', '50', bin, 'ht-cli-hog', '5000', '5000', '60']);
     sleeper = start('taskset', ['-c', CPU, bin, 'ht-cli-sleeper', '0', '1000', '60']);
-    await waitFor('the workloads', () => commOf(hog.pid) === 'ht-cli-hog' && commOf(sleeper.pid) === 'ht-cli-sleeper');
+    await waitForComm(hog, 'ht-cli-hog');
+    await waitForComm(sleeper, 'ht-cli-sleeper');
   });
 
   afterEach(async () => {

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { describeBpf } from '../helpers/env.js';
 import { readFileSync } from 'node:fs';
-import { workload, start, killAll, cleanupBuildDir, huatuo, waitFor, expectNothingLeft, bpfRunCount, type Run } from '../helpers/processes.js';
+import { workload, start, killAll, cleanupBuildDir, huatuo, waitFor, waitForComm, expectNothingLeft, bpfRunCount, type Run } from '../helpers/processes.js';
 
 const CPU = String(cpus().length - 1);
 
@@ -33,15 +33,6 @@ function summaryOf(stdout: string): Record_ {
 let hog: ChildProcess;
 let sleeper: ChildProcess;
 
-/** The comm a pid runs as now ('' once it is gone). */
-function commOf(pid: number | undefined): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
 /** Its state letter from /proc/PID/stat (R, S, T, …). */
 function stateOf(pid: number): string {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -62,7 +53,8 @@ describeBpf('schedlat (real BPF)', () => {
     hog = start('taskset', ['-c', CPU, 'chrt', '-f', '50', bin, 'ht-fifo-hog', '5000', '5000', '60']);
     sleeper = start('taskset', ['-c', CPU, bin, 'ht-sleeper', '0', '1000', '60']);
     // Running under their own names (exec'd past taskset and chrt), not a fixed head start.
-    await waitFor('the workloads to start', () => commOf(hog.pid) === 'ht-fifo-hog' && commOf(sleeper.pid) === 'ht-sleeper');
+    await waitForComm(hog, 'ht-fifo-hog');
+    await waitForComm(sleeper, 'ht-sleeper');
   });
 
   afterAll(async () => {
@@ -144,7 +136,7 @@ describeBpf('schedlat (real BPF)', () => {
   it('counts nothing for a stopped process', async () => {
     const bin = workload('spin-sleep');
     const stopped = start('taskset', ['-c', CPU, bin, 'ht-stopped', '0', '1000', '60']);
-    await waitFor('ht-stopped to start', () => commOf(stopped.pid) === 'ht-stopped');
+    await waitForComm(stopped, 'ht-stopped');
     process.kill(stopped.pid!, 'SIGSTOP');
     await waitFor('ht-stopped to stop', () => stateOf(stopped.pid!) === 'T');
     const r = await run(['schedlat', '--pid', String(stopped.pid), '--json', '-d', '2']);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, huatuo, waitFor, expectNothingLeft } from '../helpers/processes.js';
+import { workload, start, killAll, huatuo, waitForComm, expectNothingLeft } from '../helpers/processes.js';
 import { ContainerdHarness, describeContainerd, busyWorkload, cleanupBusyboxRootfs, HOG_COMM, SLEEPER_COMM } from '../helpers/containerd.js';
 import { schemaValidator } from '../../src/capture/schemas.js';
 import { SNAKE_CASE } from '../helpers/naming.js';
@@ -53,15 +53,8 @@ describeBpf('records of real runs match docs/schemas', () => {
     const bin = workload('spin-sleep');
     hog = start('taskset', ['-c', CPU, 'chrt', '-f', '50', bin, 'ht-schema-hog', '2000', '2000', '60']);
     const sleeper = start('taskset', ['-c', CPU, bin, 'ht-schema-slp', '0', '500', '60']);
-    const named = (p: ChildProcess, comm: string) => () => {
-      try {
-        return readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() === comm;
-      } catch {
-        return false;
-      }
-    };
-    await waitFor('the hog to run', named(hog, 'ht-schema-hog'));
-    await waitFor('the sleeper to run', named(sleeper, 'ht-schema-slp'));
+    await waitForComm(hog, 'ht-schema-hog');
+    await waitForComm(sleeper, 'ht-schema-slp');
   });
   afterAll(async () => {
     await killAll();
