@@ -132,7 +132,9 @@ describeBpf('schedlat on the command line', () => {
 
   it('exit 3 without privileges, 4 for a missing kernel feature, 5 for a broken BPF object: one line each', async () => {
     const noRoot = await new Promise<Run>((resolve) => {
-      const p = spawn(process.execPath, [HUATUO, 'schedlat', '-d', '1'], { uid: 65534, gid: 65534 });
+      // Root with every capability dropped: unprivileged, and still able to reach the checkout
+      // wherever it lies (a clone under a 0700 mktemp directory shuts other users out).
+      const p = spawn('setpriv', ['--bounding-set=-all', '--inh-caps=-all', process.execPath, HUATUO, 'schedlat', '-d', '1']);
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d) => (stdout += d));
