@@ -147,6 +147,19 @@ export class BpfObject {
     this.links.set(program, [...(this.links.get(program) ?? []), link]);
   }
 
+  /**
+   * Destroy every link, keeping the maps: what was counted can then be read as one
+   * consistent snapshot (nothing adds to one map between reading it and the next).
+   */
+  detach(): void {
+    if (this.state !== 'loaded') return;
+    try {
+      for (const links of this.links.values()) for (const l of links) this.obj.destroyLink(l);
+    } finally {
+      this.links.clear();
+    }
+  }
+
   attachedPrograms(): string[] {
     return [...this.links.keys()];
   }

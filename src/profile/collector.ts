@@ -140,11 +140,12 @@ export class ProfileCollector {
     return this.symbolize(this.session.read(), t0);
   }
 
-  /** The last snapshot: sampling stops (the session is closed) before symbolizing, so the
-   * profile covers the requested time and not the time spent symbolizing. */
+  /** The last snapshot: sampling stops before the read, so the profile covers the requested
+   * time (not the time spent symbolizing) and its rows and error counts agree. */
   finish(): ProfileSnapshot {
     this.snapshotNewPids(performance.now() + SNAPSHOT_BUDGET_MS);
     const t0 = performance.now();
+    this.session.stop();
     const read = this.session.read();
     this.session.close();
     return this.symbolize(read, t0);

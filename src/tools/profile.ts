@@ -374,6 +374,14 @@ export class ProfileSession {
     return out;
   }
 
+  /**
+   * Stop sampling on every CPU, keeping the maps: a read() after it is one consistent
+   * snapshot (rows and error counters agree). read() still works; close() frees it.
+   */
+  stop(): void {
+    this.obj.detach();
+  }
+
   /** Detach from every CPU and free the object (its links close the perf fds); idempotent. */
   close(): void {
     this.obj.close();

@@ -56,6 +56,7 @@ async function profile(o: Partial<ProfileOptions>, ms: number, pid?: number) {
   const cpu0 = pid ? onCpuNs(pid) : 0;
   try {
     await sleep(ms);
+    s.stop(); // one consistent snapshot: no sample lands between reading counts and counters
     const r = s.read();
     const onCpuSeconds = pid ? (onCpuNs(pid) - cpu0) / 1e9 : 0;
     return { ...r, seconds: (performance.now() - t0) / 1000, onCpuSeconds, pids: s.newPids() };
@@ -273,6 +274,13 @@ describeBpf('profile sampler (real BPF)', () => {
         expect(new Set([...pids1, ...pids2]).size).toBe(pids1.length + pids2.length);
         // Without includeIdle the idle task (pid 0) is never sampled.
         expect(second.stacks.filter((x) => x.tgid === 0 || x.pid === 0)).toEqual([]);
+        // stop() ends sampling but keeps what was counted: reads after it agree.
+        s.stop();
+        const stopped = s.read();
+        await sleep(300);
+        expect(stopped.totalSamples).toBeGreaterThanOrEqual(second.totalSamples);
+        expect(s.read().totalSamples).toBe(stopped.totalSamples);
+        expect(s.obj.attachedPrograms()).toEqual([]);
       } finally {
         s.close();
         s.close(); // idempotent
