@@ -2,15 +2,12 @@
 // and the tests read it. Adding a tool is one entry here. Everything behind an entry is
 // imported lazily, so `huatuo schedlat` loads schedlat's modules and no other tool's.
 import type { Command } from 'commander';
-import type { Field } from './model/fields.js';
 import type { FeatureResult, ToolNeeds } from './tools/features.js';
 
 
 /** How `huatuo report` re-prints a latency tool's capture: its field tables by the capture's meta. */
-export interface LatencyReportFields {
-  fields(meta: Record<string, unknown>): Field<never>[];
-  eventFields: Field<never>[];
-}
+export type { LatencyTables as LatencyReportFields } from './output/latency-report.js';
+import type { LatencyTables as LatencyReportFields } from './output/latency-report.js';
 
 export interface ToolDefinition extends ToolNeeds {
   name: string;
@@ -46,6 +43,15 @@ export const TOOLS: ToolDefinition[] = [
     command: async () => (await import('./commands/schedlat.js')).schedlatCommand(),
     report: async () => (await import('./output/schedlat-fields.js')).schedlatReportFields,
     boundary: async () => (await import('./tools/schedlat.js')).SCHEDLAT_BOUNDARY,
+  },
+  {
+    name: 'softirq',
+    summary: 'softirq handler time and raise-to-run delay per vector, CPU or interrupted task, with ksoftirqd share',
+    bpf: 'softirq',
+    needs: [['privileges'], ['btf'], ['ringbuf'], ['tp_btf', 'raw_tp'], ['tp:softirq_raise'], ['tp:softirq_entry'], ['tp:softirq_exit']],
+    command: async () => (await import('./commands/softirq.js')).softirqCommand(),
+    report: async () => (await import('./output/softirq-fields.js')).softirqReportFields,
+    boundary: async () => (await import('./tools/softirq.js')).SOFTIRQ_BOUNDARY,
   },
   {
     name: 'profile',

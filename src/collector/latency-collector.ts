@@ -1,18 +1,19 @@
 // Turns a running latency tool (cumulative per-key histograms in a BPF map, plus slow
 // events from a ring buffer) into snapshots: one per interval and a final summary.
 // Knows nothing about views; sinks take the snapshots.
-import { IntervalHistograms } from '../histogram/bpf-hist.js';
-import type { Histogram } from '../histogram/loglinear.js';
+import { IntervalRows } from '../histogram/bpf-hist.js';
 import { OverheadMeter } from '../bpf-loader/overhead.js';
-import type { LatencySnapshot } from '../model/latency.js';
+import type { LatencySnapshot, LatencyValues, SideTable } from '../model/latency.js';
 import type { BpfObject } from '../bpf-loader/object.js';
 
-export interface LatencySource<R extends { key: string; hist: Histogram }, E> {
+export interface LatencySource<R extends { key: string } & LatencyValues, E> {
   readonly obj: BpfObject;
   /** Cumulative histograms, one row per key (merge rows that share one: mergeRowsByKey). */
   readHistograms(): R[];
   takeEvents(): E[];
   lost(): { ringbuf_full: number; rate_limited: number };
+  /** Tables beside the rows, if the tool has any: the interval's (since the last call) and the run's. */
+  side?(): { interval: SideTable[]; total: SideTable[] };
 }
 
 export type { LatencySnapshot } from '../model/latency.js';
@@ -20,14 +21,15 @@ export type { LatencySnapshot } from '../model/latency.js';
 /** Slow events kept for the summary; the rest are counted in `events_dropped_from_summary`. */
 const SUMMARY_EVENTS = 1000;
 
-export class LatencyCollector<R extends { key: string; hist: Histogram }, E> {
-  private readonly intervals = new IntervalHistograms();
+export class LatencyCollector<R extends { key: string } & LatencyValues, E> {
+  private readonly intervals = new IntervalRows<R>();
   private readonly meter: OverheadMeter;
   private readonly started = process.hrtime.bigint();
   private lastTick = this.started;
   private allEvents: E[] = [];
   private droppedEvents = 0;
   private lastRows: R[] = [];
+  private lastSide: SideTable[] | undefined;
 
   constructor(private readonly source: LatencySource<R, E>) {
     this.meter = new OverheadMeter(source.obj);
@@ -43,8 +45,9 @@ export class LatencyCollector<R extends { key: string; hist: Histogram }, E> {
     const now = process.hrtime.bigint();
     const rows = this.source.readHistograms();
     this.lastRows = rows;
-    const deltas = this.intervals.delta(new Map(rows.map((r) => [r.key, r.hist])));
-    const intervalRows = rows.filter((r) => deltas.has(r.key)).map((r) => ({ ...r, hist: deltas.get(r.key)! }));
+    const intervalRows = this.intervals.delta(rows);
+    const side = this.source.side?.();
+    this.lastSide = side?.total;
     const events = this.source.takeEvents();
     for (const e of events) {
       if (this.allEvents.length < SUMMARY_EVENTS) this.allEvents.push(e);
@@ -63,6 +66,7 @@ export class LatencyCollector<R extends { key: string; hist: Histogram }, E> {
       events_per_s: window > 0 ? counted / window : 0,
       lost: this.source.lost(),
       overhead: this.meter.interval(),
+      ...(side ? { side: side.interval } : {}),
     };
   }
 
@@ -81,6 +85,7 @@ export class LatencyCollector<R extends { key: string; hist: Histogram }, E> {
       events_per_s: total > 0 ? rows.reduce((s, r) => s + r.hist.count, 0) / total : 0,
       lost: this.source.lost(),
       overhead: this.meter.total(),
+      ...(this.lastSide ? { side: this.lastSide } : {}),
       events_dropped_from_summary: this.droppedEvents,
     };
   }

@@ -12,7 +12,7 @@ import { preflight } from '../bpf-loader/preflight.js';
 import { stopOnSignals } from '../collector/ticks.js';
 import type { LatencySource } from '../collector/latency-collector.js';
 import { sortNames, type Field } from '../model/fields.js';
-import type { LatencyRow } from '../model/latency.js';
+import type { LatencyOutputSpec, LatencyRow } from '../model/latency.js';
 import type { TaskFilter } from '../tools/filter.js';
 import { setVerbose } from '../log.js';
 import { runLatencyTool } from './latency-run.js';
@@ -46,6 +46,10 @@ export interface LatencyToolSpec<F extends LatencyFlags, R extends LatencyRow, E
   /** Row fields for a --by (the first one is also the default sort's fallback). */
   fields(by: string): Field<R>[];
   eventFields: Field<E>[];
+  /** Side tables' fields by name (softirq's softnet). */
+  sideFields?: LatencyOutputSpec<R, E>['sideFields'];
+  /** The default --sort (p99 unless said). */
+  sortBy?: string;
   /** Load and attach; the returned meta goes into every record and the capture. */
   start(s: LatencyStart<F>): { session: LatencySource<R, E> & { close(): void }; meta: Record<string, string | number | boolean> };
 }
@@ -56,7 +60,7 @@ export function latencyCommand<F extends LatencyFlags, R extends LatencyRow, E>(
   cmd
     .addOption(new Option('--by <key>', 'one histogram per').choices(spec.by).default(spec.by[0]))
     .option('--threshold <time>', `${spec.thresholdHelp} (e.g. 10ms; a bare number is in the display unit)`)
-    .addOption(new Option('--sort <field>', 'sort rows by count|avg|p50|p90|p99|max, or a key column').default('p99'))
+    .addOption(new Option('--sort <field>', 'sort rows by a statistics or key column (see the table headers)').default(spec.sortBy ?? 'p99'))
     .addOption(new Option('--max-events <n>', 'slow events per second per CPU, the rest are counted (0: no limit)').argParser(intArg({ min: 0, max: 1_000_000 })).default(1000));
   spec.options?.(cmd);
   addTimingOptions(cmd);
@@ -88,7 +92,7 @@ export function latencyCommand<F extends LatencyFlags, R extends LatencyRow, E>(
       plan: tickPlanFrom(flags, interval, count),
       mode: outputMode(flags),
       capturePath: flags.output,
-      spec: { tool: spec.name, meta, fields, eventFields: spec.eventFields, unit, sortBy: flags.sort },
+      spec: { tool: spec.name, meta, fields, eventFields: spec.eventFields, sideFields: spec.sideFields, unit, sortBy: flags.sort },
     });
   });
   return cmd;

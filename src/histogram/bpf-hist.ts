@@ -10,6 +10,16 @@ export interface HistOffsets {
   size: number;
 }
 
+/** What a row measured: its histogram, and for some tools more histograms and counts. */
+export interface LatencyValues {
+  /** The row's main histogram (COUNT and the statistics columns). */
+  hist: Histogram;
+  /** Further histograms by name (softirq's raise→entry `delay`). */
+  hists?: Record<string, Histogram>;
+  /** Counts by name (softirq's runs in `ksoftirqd`). */
+  counts?: Record<string, number>;
+}
+
 /** What histOffsets needs of a struct's layout (the loader's StructLayout has it). */
 export interface HistLayout {
   size: number;
@@ -35,11 +45,15 @@ function u64(b: Buffer, o: number): number {
   return b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 0x100000000;
 }
 
-/** Sum the per-CPU copies of a struct hist (each copy is round_up(size, 8) bytes apart). */
-export function sumPerCpuHist(value: Buffer, off: HistOffsets): Histogram {
-  const stride = Math.ceil(off.size / 8) * 8;
+/**
+ * Sum the per-CPU copies of a struct hist found `at` bytes into a map value struct of
+ * `size` bytes (each CPU's copy is round_up(size, 8) bytes apart; by default the value is
+ * the struct hist itself).
+ */
+export function sumPerCpuHist(value: Buffer, off: HistOffsets, at = 0, size = off.size): Histogram {
+  const stride = Math.ceil(size / 8) * 8;
   const h = emptyHistogram();
-  for (let base = 0; base + off.size <= value.length; base += stride) {
+  for (let base = at; base - at + size <= value.length; base += stride) {
     h.count += u64(value, base + off.count);
     h.sumNs += u64(value, base + off.sumNs);
     h.maxNs = Math.max(h.maxNs, u64(value, base + off.maxNs));
@@ -53,29 +67,62 @@ export function sumPerCpuHist(value: Buffer, off: HistOffsets): Histogram {
   return h;
 }
 
-/** Keeps the previous cumulative histogram per key, to report what each interval added. */
-export class IntervalHistograms<K extends string = string> {
-  private previous = new Map<K, Histogram>();
+/** Sum the per-CPU copies of a u64 found `at` bytes into a value struct of `size` bytes. */
+export function sumPerCpuU64(value: Buffer, at: number, size: number): number {
+  const stride = Math.ceil(size / 8) * 8;
+  let n = 0;
+  for (let base = 0; base + size <= value.length; base += stride) n += u64(value, base + at);
+  return n;
+}
 
-  /** Per-key histograms of the interval since the last call (keys with no new events left out). */
-  delta(current: Map<K, Histogram>): Map<K, Histogram> {
-    const out = new Map<K, Histogram>();
-    for (const [k, h] of current) {
-      const prev = this.previous.get(k);
-      const d = prev ? subtract(h, prev) : h;
-      if (d.count > 0) out.set(k, d);
+function mapValues<T>(a: Record<string, T> | undefined, b: Record<string, T> | undefined, f: (x: T, y: T | undefined) => T): Record<string, T> | undefined {
+  if (!a) return undefined;
+  return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, f(v, b?.[k])]));
+}
+
+/** What a row gained since `prev` (its histograms and counts), or undefined if nothing. */
+export function rowDelta<R extends LatencyValues>(cur: R, prev: R | undefined): R | undefined {
+  if (!prev) return hasAny(cur) ? cur : undefined;
+  const d: R = {
+    ...cur,
+    hist: subtract(cur.hist, prev.hist),
+    hists: mapValues(cur.hists, prev.hists, (h, p) => (p ? subtract(h, p) : h)),
+    counts: mapValues(cur.counts, prev.counts, (n, p) => n - (p ?? 0)),
+  };
+  return hasAny(d) ? d : undefined;
+}
+
+function hasAny(r: LatencyValues): boolean {
+  return r.hist.count > 0 || Object.values(r.hists ?? {}).some((h) => h.count > 0) || Object.values(r.counts ?? {}).some((n) => n > 0);
+}
+
+/** Keeps the previous cumulative row per key, to report what each interval added. */
+export class IntervalRows<R extends LatencyValues & { key: string }> {
+  private previous = new Map<string, R>();
+
+  /** Rows of the interval since the last call (keys with nothing new left out). */
+  delta(current: R[]): R[] {
+    const out: R[] = [];
+    for (const r of current) {
+      const d = rowDelta(r, this.previous.get(r.key));
+      if (d) out.push(d);
     }
-    this.previous = current;
+    this.previous = new Map(current.map((r) => [r.key, r]));
     return out;
   }
 }
 
-/** Merge rows that share a key (several cgroups of one pod, say) by adding their histograms. */
-export function mergeRowsByKey<R extends { key: string; hist: Histogram }>(rows: R[]): R[] {
+/** Merge rows that share a key (several cgroups of one pod, say) by adding their histograms and counts. */
+export function mergeRowsByKey<R extends LatencyValues & { key: string }>(rows: R[]): R[] {
   const out = new Map<string, R>();
   for (const r of rows) {
     const prev = out.get(r.key);
-    out.set(r.key, prev ? { ...prev, hist: merge(prev.hist, r.hist) } : r);
+    out.set(r.key, prev ? {
+      ...prev,
+      hist: merge(prev.hist, r.hist),
+      hists: mapValues(prev.hists, r.hists, (h, o) => (o ? merge(h, o) : h)),
+      counts: mapValues(prev.counts, r.counts, (n, o) => n + (o ?? 0)),
+    } : r);
   }
   return [...out.values()];
 }

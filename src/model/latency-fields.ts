@@ -43,7 +43,7 @@ export function statFields<R extends HistRow>(): Field<R>[] {
   ];
 }
 
-export function textField<R>(name: string, header: string, width: number, value: (r: R) => string | number | undefined): Field<R> {
+export function textField<R>(name: string, header: string, width: number, value: (r: R) => string | number | null | undefined): Field<R> {
   return { name, header, kind: 'text', align: 'left', width, value };
 }
 

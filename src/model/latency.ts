@@ -24,9 +24,21 @@ export interface TaskKeyRow {
   container_id?: string;
 }
 
-export interface LatencyRow extends TaskKeyRow {
-  hist: Histogram;
+/** What a row measured (its histograms and counts): histogram/bpf-hist.ts does their arithmetic. */
+export type { LatencyValues } from '../histogram/bpf-hist.js';
+import type { LatencyValues } from '../histogram/bpf-hist.js';
+
+export interface LatencyRow extends TaskKeyRow, LatencyValues {}
+
+/** A table beside the rows, per snapshot (softirq's softnet_stat deltas): same fields for every sink. */
+export interface SideTable {
+  /** JSON key of its rows in a record. */
+  name: string;
+  title: string;
+  rows: SideRow[];
 }
+
+export type SideRow = Record<string, string | number | null>;
 
 export interface LatencySnapshot<R, E> {
   kind: 'interval' | 'summary';
@@ -42,6 +54,8 @@ export interface LatencySnapshot<R, E> {
   /** Slow events that could not be sent since start. */
   lost: { ringbuf_full: number; rate_limited: number };
   overhead: Overhead;
+  /** Tables shown beside the rows (the interval's, or the whole run's for the summary). */
+  side?: SideTable[];
 }
 
 /** How a latency tool's snapshots are shown: the same for every sink. */
@@ -51,6 +65,8 @@ export interface LatencyOutputSpec<R extends { key: string; hist: Histogram }, E
   meta: Record<string, string | number | boolean>;
   fields: Field<R>[];
   eventFields: Field<E>[];
+  /** Fields of the side tables, by table name (a table without fields is not shown). */
+  sideFields?: Record<string, Field<SideRow>[]>;
   unit: DisplayUnit;
   sortBy: string;
 }

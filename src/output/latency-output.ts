@@ -5,7 +5,7 @@ import { jsonRow, sortRows, sortField } from '../model/fields.js';
 import { plainTable } from './plain.js';
 import { writeNdjson } from './ndjson.js';
 import { sparseSlots, type Histogram } from '../histogram/loglinear.js';
-import type { LatencyOutputSpec, LatencySink, LatencySnapshot } from '../model/latency.js';
+import type { LatencyOutputSpec, LatencySink, LatencySnapshot, LatencyValues } from '../model/latency.js';
 import { formatDuration } from '../model/units.js';
 import { results } from './results.js';
 
@@ -22,6 +22,7 @@ export function latencyRecord<R extends { key: string; hist: Histogram }, E>(
   const rows = sortRows(s.rows, sortField(spec.fields, spec.sortBy)).map((r) => ({
     ...jsonRow(spec.fields, r),
     hist: sparseSlots(r.hist),
+    ...moreValues(r),
   }));
   return {
     type: s.kind,
@@ -34,9 +35,20 @@ export function latencyRecord<R extends { key: string; hist: Histogram }, E>(
     lost: s.lost,
     overhead: s.overhead,
     rows,
+    ...Object.fromEntries((s.side ?? []).map((t) => [t.name, t.rows])),
     events: s.events,
     ...('events_dropped_from_summary' in s ? { events_dropped_from_summary: s.events_dropped_from_summary } : {}),
   };
+}
+
+/** A row's further histograms and counts (softirq's delay and ksoftirqd), when it has any. */
+function moreValues(r: LatencyValues): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (r.hists) {
+    out.hists = Object.fromEntries(Object.entries(r.hists).map(([name, h]) => [name, { count: h.count, sum_ns: h.sumNs, max_ns: h.maxNs, slots: sparseSlots(h) }]));
+  }
+  if (r.counts) out.counts = { ...r.counts };
+  return out;
 }
 
 function round3(n: number): number {
@@ -63,6 +75,10 @@ export function plainSink<R extends { key: string; hist: Histogram }, E>(spec: L
     const rows = sortRows(s.rows, sortField(spec.fields, spec.sortBy));
     const out = [`${title}  ${statusLine(s)}`];
     out.push(rows.length ? plainTable(spec.fields, rows, spec.unit) : '(no events)');
+    for (const t of s.side ?? []) {
+      const fields = spec.sideFields?.[t.name];
+      if (fields && t.rows.length) out.push('', `${t.title}:`, plainTable(fields, t.rows, spec.unit));
+    }
     if (s.events.length) {
       out.push('', `slow events (${s.events.length}):`, plainTable(spec.eventFields, s.events.slice(-20), spec.unit));
     }

@@ -4,7 +4,7 @@
 import type { Capture } from '../model/capture.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import { fromSparse, type Histogram } from '../histogram/loglinear.js';
-import type { LatencySnapshot } from '../model/latency.js';
+import type { LatencySnapshot, SideRow } from '../model/latency.js';
 import type { Field } from '../model/fields.js';
 import { plainSink } from './latency-output.js';
 import { writeNdjson } from './ndjson.js';
@@ -16,13 +16,21 @@ type Row = { key: string; hist: Histogram } & Record<string, unknown>;
 export interface LatencyTables {
   fields(meta: Record<string, unknown>): Field<never>[];
   eventFields: Field<never>[];
+  /** Side tables by name (softirq's softnet): title and fields. */
+  side?: Record<string, { title: string; fields: Field<never>[] }>;
+  /** The tool's default sort. */
+  sortBy?: string;
 }
+
+type SparseHist = { count: number; sum_ns: number; max_ns: number; slots: Array<[number, number]> };
 
 interface RecordRow {
   count: number;
   avg_ns: number;
   max_ns: number;
   hist: Array<[number, number]>;
+  hists?: Record<string, SparseHist>;
+  counts?: Record<string, number>;
   [k: string]: unknown;
 }
 
@@ -41,7 +49,12 @@ export function reprintLatencyCapture(c: Capture, json: boolean, tables: Latency
     ...r,
     key: String(i),
     hist: fromSparse(r.hist, r.count, r.avg_ns * r.count, r.max_ns),
+    ...(r.hists ? { hists: Object.fromEntries(Object.entries(r.hists).map(([n, h]) => [n, fromSparse(h.slots, h.count, h.sum_ns, h.max_ns)])) } : {}),
   }));
+  const summary = data.summary as Record<string, unknown>;
+  const side = Object.keys(tables.side ?? {}).filter((name) => Array.isArray(summary[name]))
+    .map((name) => ({ name, title: tables.side![name].title, rows: summary[name] as SideRow[] }));
   results().write(`${c.tool} capture from ${c.host} (${c.kernel}), ${c.started} → ${c.ended}: huatuo ${c.args.join(' ')}\n`);
-  void plainSink({ tool: c.tool, meta: {}, fields, eventFields, unit: 'us', sortBy: 'p99' }).summary({ ...rec, rows, kind: 'summary' });
+  const sideFields = Object.fromEntries(Object.entries(tables.side ?? {}).map(([n, t]) => [n, t.fields as unknown as Field<SideRow>[]]));
+  void plainSink({ tool: c.tool, meta: {}, fields, eventFields, sideFields, unit: 'us', sortBy: tables.sortBy ?? 'p99' }).summary({ ...rec, rows, side, kind: 'summary' });
 }

@@ -5,9 +5,9 @@
 import { BpfObject, type RodataValue } from '../bpf-loader/object.js';
 import type { StructLayout, StructSpec } from '../bpf-loader/layout.js';
 import { HIST_SLOTS } from '../histogram/loglinear.js';
-import { histOffsets, mergeRowsByKey, sumPerCpuHist, type HistOffsets } from '../histogram/bpf-hist.js';
+import { histOffsets, mergeRowsByKey, sumPerCpuHist, sumPerCpuU64 } from '../histogram/bpf-hist.js';
 import type { CgroupMount } from '../containers/cgroup.js';
-import type { LatencyRow } from '../model/latency.js';
+import type { LatencyRow, LatencyValues } from '../model/latency.js';
 import { logDebug } from '../log.js';
 import { applyTaskFilter, cgroupHierCode, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher, type TaskFilter } from './filter.js';
 
@@ -24,10 +24,15 @@ export interface LatencySessionSpec<K, R extends LatencyRow, E> {
   cgroupMount: CgroupMount | undefined;
   /** The tool's own settings, given once the object is open (enum codes come from its BTF). */
   rodata(obj: BpfObject): Record<string, RodataValue>;
-  /** Key struct of the `hists` map, as TypeScript reads it. */
+  /** Key struct of the rows map, as TypeScript reads it. */
   key: { struct: string; spec: StructSpec };
+  /**
+   * The rows map and its value when it is not `hists` of struct hist: a struct whose
+   * `hist` field is the main histogram, `hists` fields more histograms, `counts` u64s.
+   */
+  value?: { map: string; struct: string; spec: StructSpec; hist: string; hists?: string[]; counts?: string[] };
   /** A decoded key as a row's labels (rows sharing a key are merged); `mount` is the hierarchy its cgroup ids are in. */
-  label(obj: BpfObject, mount: CgroupMount | undefined): (k: K) => Omit<R, 'hist'>;
+  label(obj: BpfObject, mount: CgroupMount | undefined): (k: K) => Omit<R, keyof LatencyValues>;
   /** Slow events, when the tool sends any (--threshold): ring buffer map and struct. */
   events?: { map: string; struct: string; spec: StructSpec };
   /** Extra work between open and load (map sizes). */
@@ -36,8 +41,10 @@ export interface LatencySessionSpec<K, R extends LatencyRow, E> {
 
 export class LatencySession<K, R extends LatencyRow, E> {
   private readonly keyLayout: StructLayout<K>;
-  private readonly hist: HistOffsets;
-  private readonly labelKey: (k: K) => Omit<R, 'hist'>;
+  /** Decodes one per-CPU map value into the row's histograms and counts. */
+  private readonly readValue: (value: Buffer) => LatencyValues;
+  private readonly rowsMap: string;
+  private readonly labelKey: (k: K) => Omit<R, keyof LatencyValues>;
   private readonly refresher: CgroupFilterRefresher;
   /** enum common_counter, read once from the BTF. */
   private readonly counterIndex: Record<'RINGBUF_FULL' | 'RATE_LIMITED' | 'MAX', number>;
@@ -45,7 +52,23 @@ export class LatencySession<K, R extends LatencyRow, E> {
 
   private constructor(readonly spec: LatencySessionSpec<K, R, E>, readonly obj: BpfObject, readonly cgroupMount: CgroupMount | undefined) {
     this.keyLayout = obj.struct<K>(spec.key.struct).expectSpec(spec.key.spec);
-    this.hist = histOffsets(obj.struct('hist').expectSpec(HIST_SPEC));
+    const hist = histOffsets(obj.struct('hist').expectSpec(HIST_SPEC));
+    const v = spec.value;
+    this.rowsMap = v?.map ?? 'hists';
+    if (!v) {
+      this.readValue = (value) => ({ hist: sumPerCpuHist(value, hist) });
+    } else {
+      const layout = obj.struct(v.struct).expectSpec(v.spec);
+      const at = (f: string) => layout.field(f).offset;
+      const main = at(v.hist);
+      const hists = (v.hists ?? []).map((f) => [f, at(f)] as const);
+      const counts = (v.counts ?? []).map((f) => [f, at(f)] as const);
+      this.readValue = (value) => ({
+        hist: sumPerCpuHist(value, hist, main, layout.size),
+        hists: Object.fromEntries(hists.map(([f, o]) => [f, sumPerCpuHist(value, hist, o, layout.size)])),
+        counts: Object.fromEntries(counts.map(([f, o]) => [f, sumPerCpuU64(value, o, layout.size)])),
+      });
+    }
     this.labelKey = spec.label(obj, cgroupMount);
     this.refresher = new CgroupFilterRefresher(obj, spec.filter);
     this.counterIndex = obj.enumValues('common_counter', 'COUNTER_', ['RINGBUF_FULL', 'RATE_LIMITED', 'MAX']);
@@ -80,9 +103,9 @@ export class LatencySession<K, R extends LatencyRow, E> {
   /** Cumulative histograms per key since attach (also: pods gain new containers here). */
   readHistograms(): R[] {
     this.refresher.refresh();
-    const rows = this.obj.mapEntries('hists').map(({ key, value }) => ({
+    const rows = this.obj.mapEntries(this.rowsMap).map(({ key, value }) => ({
       ...this.labelKey(this.keyLayout.decode(key)),
-      hist: sumPerCpuHist(value, this.hist),
+      ...this.readValue(value),
     }) as R);
     return mergeRowsByKey(rows);
   }

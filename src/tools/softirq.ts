@@ -1,0 +1,178 @@
+// softirq, the tool: options → BPF object (bpf/softirq.bpf.c) → per-key handler-time and
+// raise→entry delay histograms, ksoftirqd counts, slow runs, and /proc/net/softnet_stat
+// deltas beside them. No CLI and no views here.
+import { readFileSync } from 'node:fs';
+import { hasTpBtf } from '../bpf-loader/probe.js';
+import type { BpfObject } from '../bpf-loader/object.js';
+import { HuatuoError, ExitCode, usageError } from '../errors.js';
+import { containerRowLabels } from '../containers/labels.js';
+import type { SideTable } from '../model/latency.js';
+import { SOFTNET_TITLE, taskByOf, type SoftirqBy, type SoftirqEvent, type SoftirqRow, type SoftnetRow } from '../model/softirq.js';
+import type { TaskFilter } from './filter.js';
+import { HIST_SPEC, LatencySession } from './latency-session.js';
+import { TASK_KEY_SPEC, TaskKeyLabeller, taskKeyCode, type TaskKey, type TaskKeyContext } from './task-key.js';
+
+export interface SoftirqOptions {
+  by: SoftirqBy;
+  /** Vector names to keep (upper case, as /proc/softirqs names them); empty: all. */
+  vectors: string[];
+  filter: TaskFilter;
+  cgroups: TaskKeyContext;
+  /** Emit each run whose handler time or delay is at or over this many ns; 0 = none. */
+  thresholdNs: number;
+  maxEventsPerSec: number;
+}
+
+/** The kernel's softirq names, by vector number: /proc/softirqs lists them in vector order. */
+export function softirqNames(text = readFileSync('/proc/softirqs', 'utf8')): string[] {
+  return text.split('\n').slice(1).map((l) => l.trim().split(':')[0]).filter((n) => n.length > 0);
+}
+
+/** --vector's names (any case, comma separated) as the kernel's, refused if unknown. */
+export function parseVectors(arg: string | undefined, names: string[]): string[] {
+  if (!arg) return [];
+  return arg.split(',').map((v) => {
+    const n = v.trim().toUpperCase();
+    if (!names.includes(n)) throw usageError(`--vector: no softirq ${JSON.stringify(v)} (this kernel has ${names.join(', ').toLowerCase()})`);
+    return n;
+  });
+}
+
+/** /proc/net/softnet_stat: per CPU, processed, dropped and time_squeeze (hex columns). */
+export function parseSoftnet(text: string): SoftnetRow[] {
+  return text.trim().split('\n').filter(Boolean).map((line, i) => {
+    const f = line.trim().split(/\s+/).map((x) => parseInt(x, 16));
+    // Since 5.10 the 13th column is the CPU; before, lines are online CPUs in order.
+    return { cpu: f.length >= 13 ? f[12] : i, processed: f[0], dropped: f[1], time_squeeze: f[2] };
+  });
+}
+
+/** softnet_stat counters since a previous reading (per CPU; the counters are u32 and wrap). */
+export function softnetDelta(cur: SoftnetRow[], prev: SoftnetRow[]): SoftnetRow[] {
+  const before = new Map(prev.map((r) => [r.cpu, r]));
+  const d = (a: number, b: number | undefined) => (b === undefined ? a : (a - b + 2 ** 32) % 2 ** 32);
+  return cur.map((r) => {
+    const p = before.get(r.cpu);
+    return { cpu: r.cpu, processed: d(r.processed, p?.processed), dropped: d(r.dropped, p?.dropped), time_squeeze: d(r.time_squeeze, p?.time_squeeze) };
+  });
+}
+
+/** Interval and since-start softnet_stat deltas, as side tables of every snapshot. */
+class SoftnetWatch {
+  private readonly first: SoftnetRow[];
+  private last: SoftnetRow[];
+
+  constructor(private readonly read = () => parseSoftnet(readFileSync('/proc/net/softnet_stat', 'utf8'))) {
+    this.first = this.last = this.read();
+  }
+
+  tables(): { interval: SideTable[]; total: SideTable[] } {
+    const now = this.read();
+    const table = (rows: SoftnetRow[]): SideTable[] => [{ name: 'softnet', title: SOFTNET_TITLE, rows: rows.map((r) => ({ ...r })) }];
+    const interval = table(softnetDelta(now, this.last));
+    this.last = now;
+    return { interval, total: table(softnetDelta(now, this.first)) };
+  }
+}
+
+/** struct softirq_key, softirq_stats and softirq_event (bpf/softirq.h) as TypeScript reads them. */
+export const SOFTIRQ_KEY_SPEC = { task: 'struct task_key', vector: 'u32', cpu: 'u32' } as const;
+export const SOFTIRQ_STATS_SPEC = { handler: 'struct hist', delay: 'struct hist', ksoftirqd: 'u64' } as const;
+export const SOFTIRQ_EVENT_SPEC = {
+  ts_ns: 'u64', handler_ns: 'u64', delay_ns: 'u64', cgroup_id: 'u64', pid: 'u32', tgid: 'u32', cpu: 'u32', vector: 'u32',
+  ksoftirqd: 'u32', __pad: 'u32', comm: 'char[16]',
+} as const;
+
+/** Every struct softirq's TypeScript reads (test/unit/btf-layout.test.ts checks them all). */
+export const SOFTIRQ_BOUNDARY = {
+  task_key: TASK_KEY_SPEC, hist: HIST_SPEC, softirq_key: SOFTIRQ_KEY_SPEC, softirq_stats: SOFTIRQ_STATS_SPEC, softirq_event: SOFTIRQ_EVENT_SPEC,
+};
+
+interface SoftirqKey {
+  task: TaskKey;
+  vector: number;
+  cpu: number;
+}
+
+type RawEvent = { [K in keyof typeof SOFTIRQ_EVENT_SPEC]: K extends 'comm' ? string : number };
+
+/** The kernel's code for a --by value: enum softirq_by for its own keys, else enum task_key_by. */
+function byCode(obj: BpfObject, by: SoftirqBy): number {
+  const task = taskByOf(by);
+  if (task) return taskKeyCode(obj, task);
+  const c = obj.enumValues('softirq_by', 'SOFTIRQ_BY_', ['VECTOR', 'VECTOR_CPU']);
+  return by === 'vector' ? c.VECTOR : c.VECTOR_CPU;
+}
+
+// Attached in this order: exit, entry, then raise. A raise seen before its entry program
+// was attached would time the delay from a run that was never seen to end.
+const PROGRAMS = {
+  btf: ['softirq_exit_btf', 'softirq_entry_btf', 'softirq_raise_btf'],
+  raw: ['softirq_exit_raw', 'softirq_entry_raw', 'softirq_raise_raw'],
+} as const;
+
+export type SoftirqSession = LatencySession<SoftirqKey, SoftirqRow, SoftirqEvent> & {
+  attachKind: 'tp_btf' | 'raw_tp';
+  side(): { interval: SideTable[]; total: SideTable[] };
+};
+
+/** Open, configure, load and attach softirq (everything closed again if a step fails). */
+export function startSoftirq(o: SoftirqOptions): SoftirqSession {
+  const names = softirqNames();
+  if (names.length === 0) throw new HuatuoError('softirq: /proc/softirqs lists no softirqs', ExitCode.Unsupported);
+  const mask = o.vectors.reduce((m, v) => m | (1 << names.indexOf(v)), 0);
+  const name = (v: number) => names[v] ?? `VEC${v}`;
+  // HUATUO_ATTACH=raw_tp forces the fallback kernels without tp_btf get (tests use it).
+  const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('softirq_entry') ? 'tp_btf' : 'raw_tp';
+  const task = taskByOf(o.by);
+  const session = LatencySession.start<SoftirqKey, SoftirqRow, RawEvent>({
+    tool: 'softirq',
+    programs: PROGRAMS[attachKind === 'tp_btf' ? 'btf' : 'raw'],
+    filter: o.filter,
+    cgroupMount: o.cgroups.mount,
+    rodata: (obj) => ({
+      targ_by: byCode(obj, o.by),
+      targ_vectors: mask,
+      targ_threshold_ns: o.thresholdNs,
+      targ_max_events_per_sec: o.maxEventsPerSec,
+    }),
+    key: { struct: 'softirq_key', spec: SOFTIRQ_KEY_SPEC },
+    value: { map: 'stats', struct: 'softirq_stats', spec: SOFTIRQ_STATS_SPEC, hist: 'handler', hists: ['delay'], counts: ['ksoftirqd'] },
+    label: (_obj, mount) => {
+      if (!task) {
+        return o.by === 'vector'
+          ? (k) => ({ key: name(k.vector), vector: name(k.vector) })
+          : (k) => ({ key: `${name(k.vector)}/${k.cpu}`, vector: name(k.vector), cpu: k.cpu });
+      }
+      const labeller = new TaskKeyLabeller(task, { mount, resolver: o.cgroups.resolver });
+      return (k) => labeller.label(k.task);
+    },
+    events: o.thresholdNs > 0 ? { map: 'events', struct: 'softirq_event', spec: SOFTIRQ_EVENT_SPEC } : undefined,
+  });
+  // Slow runs name the pod of the task they ran on top of, where the cgroup ids allow it.
+  const mount = session.cgroupMount;
+  const podOf = (cgroupId: number): string | null => {
+    if (!mount) return null;
+    const l = containerRowLabels('pod', o.cgroups.resolver(), mount.hier, cgroupId);
+    return l.namespace ? `${l.namespace}/${l.pod}` : l.pod ?? null;
+  };
+  const take = session.takeEvents.bind(session) as () => RawEvent[];
+  const softnet = new SoftnetWatch();
+  return Object.assign(session as unknown as LatencySession<SoftirqKey, SoftirqRow, SoftirqEvent>, {
+    attachKind,
+    side: () => softnet.tables(),
+    takeEvents: (): SoftirqEvent[] => take().map((e) => ({
+      ts_ns: e.ts_ns,
+      cpu: e.cpu,
+      vector: name(e.vector),
+      handler_ns: e.handler_ns,
+      delay_ns: e.delay_ns || null,
+      context: e.ksoftirqd ? 'ksoftirqd' : 'inline',
+      pid: e.pid,
+      tgid: e.tgid,
+      comm: e.comm,
+      cgroup_id: e.cgroup_id,
+      pod: podOf(e.cgroup_id),
+    })),
+  });
+}
