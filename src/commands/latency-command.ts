@@ -48,6 +48,8 @@ export interface LatencyToolSpec<F extends LatencyFlags, R extends LatencyRow, E
   eventFields: Field<E>[];
   /** Side tables' fields by name (softirq's softnet). */
   sideFields?: LatencyOutputSpec<R, E>['sideFields'];
+  /** What the main histogram measures (the drill-down's title). */
+  histName?: string;
   /** The default --sort (p99 unless said). */
   sortBy?: string;
   /** Load and attach; the returned meta goes into every record and the capture. */
@@ -92,7 +94,7 @@ export function latencyCommand<F extends LatencyFlags, R extends LatencyRow, E>(
       plan: tickPlanFrom(flags, interval, count),
       mode: outputMode(flags),
       capturePath: flags.output,
-      spec: { tool: spec.name, meta, fields, eventFields: spec.eventFields, sideFields: spec.sideFields, unit, sortBy: flags.sort },
+      spec: { tool: spec.name, meta, fields, eventFields: spec.eventFields, sideFields: spec.sideFields, histName: spec.histName, unit, sortBy: flags.sort },
     });
   });
   return cmd;

@@ -32,6 +32,7 @@ export function softirqCommand() {
     eventFields: softirqEventFields,
     sideFields: { softnet: softnetFields },
     sortBy: 'total',
+    histName: 'handler time',
     start: ({ flags, filter, cgroups, thresholdNs }) => {
       const vectors = parseVectors(flags.vector, softirqNames());
       const session = startSoftirq({ by: flags.by, vectors, filter, cgroups, thresholdNs, maxEventsPerSec: flags.maxEvents });

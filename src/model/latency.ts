@@ -65,6 +65,8 @@ export interface LatencyOutputSpec<R extends { key: string; hist: Histogram }, E
   meta: Record<string, string | number | boolean>;
   fields: Field<R>[];
   eventFields: Field<E>[];
+  /** What the main histogram measures, for the drill-down's title (softirq: handler time). */
+  histName?: string;
   /** Fields of the side tables, by table name (a table without fields is not shown). */
   sideFields?: Record<string, Field<SideRow>[]>;
   unit: DisplayUnit;

@@ -4,7 +4,7 @@ import type { Field } from '../model/fields.js';
 import { latencyStats, taskKeyFields, textField } from '../model/latency-fields.js';
 import { SOFTNET_TITLE, taskByOf, type SoftirqBy, type SoftirqEvent, type SoftirqRow } from '../model/softirq.js';
 
-const ns = <R>(name: string, header: string, value: (r: R) => number | null | undefined): Field<R> => ({ name, header, kind: 'ns', align: 'right', width: 10, value });
+const ns = <R>(name: string, header: string, value: (r: R) => number | null | undefined, width = 10): Field<R> => ({ name, header, kind: 'ns', align: 'right', width, value });
 const count = <R>(name: string, header: string, value: (r: R) => number | null | undefined, width = 9): Field<R> => ({ name, header, kind: 'count', align: 'right', width, value });
 
 function keyFields(by: SoftirqBy): Field<SoftirqRow>[] {
@@ -25,8 +25,8 @@ export function softirqFields(by: SoftirqBy): Field<SoftirqRow>[] {
     ns('avg_ns', 'AVG', (r) => run(r).avg),
     ns('p99_ns', 'P99', (r) => run(r).p99),
     ns('max_ns', 'MAX', (r) => run(r).max),
-    ns('delay_p99_ns', 'DELAY-P99', (r) => delay(r)?.p99),
-    ns('delay_max_ns', 'DELAY-MAX', (r) => delay(r)?.max),
+    ns('delay_p99_ns', 'DELAY-P99', (r) => delay(r)?.p99, 14),
+    ns('delay_max_ns', 'DELAY-MAX', (r) => delay(r)?.max, 14),
     count('ksoftirqd_pct', 'KSOFTIRQD%', (r) => (r.hist.count ? Math.round((1000 * (r.counts?.ksoftirqd ?? 0)) / r.hist.count) / 10 : null), 10),
   ];
 }

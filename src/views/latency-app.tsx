@@ -2,12 +2,12 @@
 // and the interval's slow events. Snapshots come from the store; keys from useLatencyView.
 import { Box, Text } from 'ink';
 import { headerOf, type DisplayUnit } from '../model/fields.js';
-import type { LatencyOutputSpec } from '../model/latency.js';
+import type { LatencyOutputSpec, LatencySnapshot } from '../model/latency.js';
 import type { Histogram } from '../histogram/loglinear.js';
 import { useLatencyFrame, type LatencyStore } from './store.js';
 import { useLatencyView, useScroll, type LatencyView } from './use-latency-view.js';
 import { useTerminalRows } from './use-terminal.js';
-import { histogramOf, rowLabel } from './navigation.js';
+import { histogramsOf, rowLabel } from './navigation.js';
 import { formatDuration } from '../model/units.js';
 import { Header, KeyHelp, elapsed } from './header.js';
 import { FieldTable } from './latency-table.js';
@@ -30,7 +30,7 @@ export function LatencyApp<R extends { key: string; hist: Histogram }, E>({ spec
   const view = useLatencyView(spec, frame, onQuit);
   const termRows = useTerminalRows(height);
   const events = frame?.interval.events ?? [];
-  const room = Math.max(3, termRows - CHROME - slowEventsHeight(events.length));
+  const room = Math.max(3, termRows - CHROME - slowEventsHeight(events.length) - sideTablesHeight(spec, frame?.total));
   const offset = useScroll(view.selected, room, view.rows.length);
   // The run is over: the sink prints the summary as plain text once we are gone.
   if (frame?.done) return null;
@@ -52,6 +52,7 @@ export function LatencyApp<R extends { key: string; hist: Histogram }, E>({ spec
           empty={view.mode === 'total' ? '(no events yet)' : '(no events in the last interval)'}
         />
       ) : null}
+      {view.snap && !view.showHist ? <SideTables spec={spec} snap={view.snap} /> : null}
       <SlowEvents events={events} fields={spec.eventFields} unit={spec.unit} />
     </Box>
   );
@@ -85,9 +86,40 @@ interface SelectedProps<R extends { key: string; hist: Histogram }> {
   maxLines: number;
 }
 
+/** The selected row's histograms, one under the other (softirq: handler time, then delay). */
 function SelectedHistogram<R extends { key: string; hist: Histogram }>({ spec, rows, selected, maxLines }: SelectedProps<R>) {
   const row = rows[selected];
-  const hist = histogramOf(rows, row.key);
-  const facts = hist ? `  ${hist.count} samples, max ${formatDuration(hist.maxNs)}` : '';
-  return <HistogramBars title={`histogram of ${rowLabel(spec.fields, row, spec.unit)}${facts}`} hist={hist} unit={spec.unit} maxLines={maxLines} />;
+  const hists = histogramsOf(rows, row.key);
+  const lines = Math.max(3, Math.floor(maxLines / Math.max(1, hists.length)) - 1);
+  return (
+    <Box flexDirection="column">
+      {hists.map(({ name, hist }) => {
+        const facts = `  ${hist.count} samples, max ${formatDuration(hist.maxNs)}`;
+        const what = name || spec.histName;
+        const title = `${what ? `${what} ` : ''}histogram of ${rowLabel(spec.fields, row, spec.unit)}${facts}`;
+        return <HistogramBars key={name || 'main'} title={title} hist={hist} unit={spec.unit} maxLines={lines} />;
+      })}
+    </Box>
+  );
+}
+
+/** The snapshot's side tables (softirq's softnet_stat), small and under the rows. */
+function SideTables<R, E>({ spec, snap }: { spec: LatencyOutputSpec<R & { key: string; hist: Histogram }, E>; snap: LatencySnapshot<R, E> }) {
+  const tables = (snap.side ?? []).filter((t) => spec.sideFields?.[t.name] && t.rows.length);
+  if (!tables.length) return null;
+  return (
+    <Box flexDirection="column">
+      {tables.map((t) => (
+        <Box key={t.name} flexDirection="column" marginTop={1}>
+          <Text dimColor>{t.title}</Text>
+          <FieldTable fields={spec.sideFields![t.name]} rows={t.rows} unit={spec.unit} selected={-1} sortName="" empty="" />
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+/** Lines the side tables take: a blank line and a title each, a header, their rows. */
+function sideTablesHeight<R, E>(spec: LatencyOutputSpec<R & { key: string; hist: Histogram }, E>, snap: LatencySnapshot<R, E> | null | undefined): number {
+  return (snap?.side ?? []).filter((t) => spec.sideFields?.[t.name] && t.rows.length).reduce((n, t) => n + 3 + t.rows.length, 0);
 }
