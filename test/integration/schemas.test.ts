@@ -1,5 +1,5 @@
-// The BPF tools' real records against docs/schemas/: schedlat --json (interval and
-// summary), schedlat and profile captures, report on them, profile --json, and the pod
+// The BPF tools' real records against docs/schemas/: schedlat and softirq --json (interval
+// and summary), their captures and profile's, report on them, profile --json, and the pod
 // labels of a real containerd's pods (containers --json, schedlat --by container).
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { workload, start, killAll, huatuo, waitForComm, expectNothingLeft } from
 import { ContainerdHarness, describeContainerd, busyWorkload, cleanupBusyboxRootfs, HOG_COMM, SLEEPER_COMM } from '../helpers/containerd.js';
 import { schemaValidator } from '../../src/capture/schemas.js';
 import { SNAKE_CASE } from '../helpers/naming.js';
+import { SOFTIRQ_BY } from '../../src/model/softirq.js';
 
 const CPU = String(cpus().length - 1);
 const lines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -86,6 +87,30 @@ describeBpf('records of real runs match docs/schemas', () => {
       await expectValid('capture.schema.json', capture);
       const again = await ok(['report', cap, '--json']);
       await expectValid('schedlat-record.schema.json', lines(again.stdout)[0]);
+    });
+  }
+
+  for (const by of SOFTIRQ_BY) {
+    it(`softirq --json --by ${by}: interval and summary records, the capture, report on it`, async () => {
+      const cap = join(dir, 'softirq.json');
+      const r = await ok(['softirq', '--by', by, '--threshold', '20us', '--json', '-d', '2', '-i', '1', '-o', cap]);
+      const recs = lines(r.stdout);
+      expect(recs.at(-1)!.type).toBe('summary');
+      for (const rec of recs) {
+        await expectValid('softirq-record.schema.json', rec);
+        for (const k of keys(rec)) expect(k).toMatch(SNAKE_CASE);
+      }
+      const summary = recs.at(-1) as { rows: Array<Record<string, unknown>>; softnet: unknown[] };
+      expect(summary.rows.length).toBeGreaterThan(0);
+      expect(summary.softnet.length).toBeGreaterThan(0);
+      const capture = JSON.parse(readFileSync(cap, 'utf8'));
+      await expectValid('capture.schema.json', capture);
+      const again = await ok(['report', cap, '--json']);
+      expect(lines(again.stdout)[0]).toEqual(capture.data.summary);
+      // The plain report is the run's own summary table, softnet_stat included.
+      const plain = await ok(['report', cap]);
+      expect(plain.stdout).toMatch(/softirq summary over/);
+      expect(plain.stdout).toMatch(/softnet_stat per CPU/);
     });
   }
 
