@@ -205,3 +205,31 @@ describe('navigation', () => {
     expect(names.map((f) => f.name)).toEqual(['p99_ns', 'max_ns', 'count', 'avg_ns', 'p50_ns', 'p90_ns', 'p99_ns']);
   });
 });
+
+describe('LatencyApp with rows of several histograms and side tables (softirq)', () => {
+  interface SRow extends Row { hists: { delay: Histogram } }
+  const sfields = fields as unknown as Field<SRow>[];
+  const softnet = [textField<Record<string, string | number | null>>('cpu', 'CPU', 5, (r) => r.cpu), { name: 'dropped', header: 'DROPPED', kind: 'count' as const, align: 'right' as const, width: 9, value: (r: Record<string, string | number | null>) => r.dropped }];
+  const sspec: LatencyOutputSpec<SRow, Ev> = { tool: 'softirq', meta: {}, fields: sfields, eventFields, sideFields: { softnet }, histName: 'handler time', unit: 'us', sortBy: 'p99' };
+  const srow = (comm: string): SRow => ({ ...row(comm, [[2_000, 10]]), hists: { delay: row(comm, [[3_000_000, 4]]).hist } });
+  const ssnap = (kind: 'interval' | 'summary') => ({
+    ...(snap(kind, [], [], 10) as unknown as LatencySnapshot<SRow, Ev>),
+    rows: [srow('NET_RX')],
+    side: [{ name: 'softnet', title: 'softnet_stat per CPU', rows: [{ cpu: 1, dropped: 264392 }] }],
+  });
+
+  it('shows the side table under the rows, and ⏎ shows both histograms of the row', async () => {
+    const store = createLatencyStore<SRow, Ev>();
+    const ui = render(<LatencyApp spec={sspec} store={store} onQuit={vi.fn()} height={50} />);
+    store.push(ssnap('interval'), ssnap('summary'));
+    await tick();
+    expect(ui.lastFrame()).toContain('softnet_stat per CPU');
+    expect(ui.lastFrame()).toMatch(/1\s+264392/);
+    ui.stdin.write('\r');
+    await tick();
+    const f = ui.lastFrame()!;
+    expect(f).toContain('handler time histogram of NET_RX  10 samples');
+    expect(f).toContain('delay histogram of NET_RX  4 samples, max 3.0ms');
+    expect(f).not.toContain('softnet_stat per CPU');
+  });
+});
