@@ -54,6 +54,17 @@ export const TOOLS: ToolDefinition[] = [
     boundary: async () => (await import('./tools/softirq.js')).SOFTIRQ_BOUNDARY,
   },
   {
+    name: 'memreclaim',
+    summary: 'memory reclaim stalls (direct, memcg, throttled, compaction) per cgroup/pod/task, with pages, flags, limits and PSI',
+    bpf: 'memreclaim',
+    needs: [['privileges'], ['btf'], ['ringbuf'], ['tp_btf', 'raw_tp'], ['reclaim_kinds']],
+    shows: ['tp:mm_vmscan_direct_reclaim_begin', 'tp:mm_vmscan_memcg_reclaim_begin', 'tp:mm_vmscan_memcg_softlimit_reclaim_begin', 'tp:mm_vmscan_throttled', 'tp:mm_compaction_begin'],
+    probes: async () => (await import('./tools/memreclaim.js')).memreclaimProbes,
+    command: async () => (await import('./commands/memreclaim.js')).memreclaimCommand(),
+    report: async () => (await import('./output/memreclaim-fields.js')).memreclaimReportFields,
+    boundary: async () => (await import('./tools/memreclaim.js')).MEMRECLAIM_BOUNDARY,
+  },
+  {
     name: 'profile',
     summary: 'CPU sampling with kernel and user stacks, symbolized, as flame graphs and exports',
     bpf: 'profile',

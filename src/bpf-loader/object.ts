@@ -213,9 +213,9 @@ export class BpfObject {
   }
 
   /** Decode each ring-buffer record with a BTF struct and hand it to onEvent. */
-  ringBuffer<T>(map: string, layout: StructLayout<T>, onEvent: (e: T) => void): void {
+  ringBuffer<T>(map: string, layout: StructLayout<T>, onEvent: (e: T, raw: Buffer) => void): void {
     this.need('loaded', 'ringBuffer');
-    this.obj.ringBuffer(map, (data) => onEvent(layout.decode(data)));
+    this.obj.ringBuffer(map, (data) => onEvent(layout.decode(data), data));
   }
 
   /** Detach everything and free the object; safe to call any number of times. */

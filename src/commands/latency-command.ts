@@ -14,6 +14,7 @@ import type { LatencySource } from '../collector/latency-collector.js';
 import { sortNames, type Field } from '../model/fields.js';
 import type { LatencyOutputSpec, LatencyRow } from '../model/latency.js';
 import type { TaskFilter } from '../tools/filter.js';
+import type { CgroupMount } from '../containers/cgroup.js';
 import { setVerbose } from '../log.js';
 import { runLatencyTool } from './latency-run.js';
 
@@ -50,6 +51,8 @@ export interface LatencyToolSpec<F extends LatencyFlags, R extends LatencyRow, E
   sideFields?: LatencyOutputSpec<R, E>['sideFields'];
   /** What the main histogram measures (the drill-down's title). */
   histName?: string;
+  /** The tool's default cgroup hierarchy, when it is not the kit's (cpu on v1/hybrid hosts, else v2). */
+  defaultMount?: (mounts: CgroupMount[]) => CgroupMount | undefined;
   /** The default --sort (p99 unless said). */
   sortBy?: string;
   /** Load and attach; the returned meta goes into every record and the capture. */
@@ -74,7 +77,7 @@ export function latencyCommand<F extends LatencyFlags, R extends LatencyRow, E>(
     const thresholdNs = flags.threshold ? parseTimeNs(flags.threshold, unit, '--threshold') : 0;
     const fields = spec.fields(flags.by);
     checkChoice('--sort', flags.sort, sortNames(fields));
-    const cgroups = cgroupContextFrom(flags);
+    const cgroups = cgroupContextFrom(flags, spec.defaultMount);
     const filter = taskFilterFrom(flags, cgroups);
     checkCaptureOutput(flags);
     preflight();

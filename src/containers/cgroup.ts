@@ -180,6 +180,12 @@ export class CgroupNames {
     this.lastWalk = Date.now();
   }
 
+  /** Paths of the hierarchy's cgroups (a fresh walk), at most `max` of them. */
+  paths(max = Infinity): string[] {
+    this.walk();
+    return [...this.names.values()].slice(0, max);
+  }
+
   /** The cgroup's path, or `cgroup:<id>` once it is gone. Walks at most once a second. */
   name(id: number): string {
     let n = this.names.get(id);

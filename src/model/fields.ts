@@ -1,6 +1,6 @@
 // One field table per tool feeds every sink: the Ink table, the plain table, --json
 // and --sort. A field's name is its JSON key; `*_ns` fields render as durations.
-import { formatIn } from './units.js';
+import { formatBytes, formatIn } from './units.js';
 
 export type DisplayUnit = 'us' | 'ms';
 
@@ -9,7 +9,8 @@ export interface Field<R> {
   name: string;
   /** Column header (the unit is appended for durations). */
   header: string;
-  kind: 'text' | 'count' | 'ns';
+  /** ns: a duration (shown in the display unit); bytes: a size (shown as 32.0M); JSON keeps both as numbers. */
+  kind: 'text' | 'count' | 'ns' | 'bytes';
   align: 'left' | 'right';
   /** Column width in the live view. */
   width: number;
@@ -25,6 +26,7 @@ export function cellOf<R>(f: Field<R>, row: R, unit: DisplayUnit): string {
   const v = f.value(row);
   if (v === undefined || v === null) return '-';
   if (f.kind === 'ns') return formatIn(Number(v), unit);
+  if (f.kind === 'bytes') return formatBytes(Number(v));
   return String(v);
 }
 

@@ -16,3 +16,15 @@ export function formatDuration(ns: number): string {
   if (ns >= 1e3) return `${(ns / 1e3).toFixed(ns >= 1e5 ? 0 : 1)}us`;
   return `${Math.round(ns)}ns`;
 }
+
+/** Format bytes with a binary unit ("32.0M", "1.5G"), as free(1) -h does. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n}B` : `${v.toFixed(v >= 100 ? 0 : 1)}${units[u]}`;
+}

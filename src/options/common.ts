@@ -85,7 +85,8 @@ export function checkHostRoot(hostRoot: string | undefined, flag = '--host-root'
   }
 }
 
-export function cgroupContextFrom(o: CommonOptions): CgroupContext {
+/** `defaultMount`: the tool's own default hierarchy (memreclaim: the memory controller's). */
+export function cgroupContextFrom(o: CommonOptions, toolDefault?: (mounts: CgroupMount[]) => CgroupMount | undefined): CgroupContext {
   let resolver: ContainerResolver | undefined;
   const get = () => (resolver ??= new ContainerResolver({ hostRoot: o.hostRoot }));
   checkHostRoot(o.hostRoot);
@@ -96,7 +97,7 @@ export function cgroupContextFrom(o: CommonOptions): CgroupContext {
     mount = mounts.find((m) => m.hier === HIER_BY_NAME[o.cgroupHierarchy!]);
     if (!mount) throw new HuatuoError(`no ${o.cgroupHierarchy} cgroup hierarchy is mounted here (have: ${mounts.map((m) => HIER_NAMES[m.hier]).join(', ') || 'none'})`, ExitCode.Unsupported);
   } else {
-    mount = defaultMount(mounts);
+    mount = toolDefault?.(mounts) ?? defaultMount(mounts);
   }
   return { mounts, mount, resolver: get };
 }

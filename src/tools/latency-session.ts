@@ -34,7 +34,8 @@ export interface LatencySessionSpec<K, R extends LatencyRow, E> {
   /** A decoded key as a row's labels (rows sharing a key are merged); `mount` is the hierarchy its cgroup ids are in. */
   label(obj: BpfObject, mount: CgroupMount | undefined): (k: K) => Omit<R, keyof LatencyValues>;
   /** Slow events, when the tool sends any (--threshold): ring buffer map and struct. */
-  events?: { map: string; struct: string; spec: StructSpec };
+  /** `onEvent` sees each event as it arrives, with its raw bytes (u64 addresses need them: a number holds 53 bits). */
+  events?: { map: string; struct: string; spec: StructSpec; onEvent?(e: E, raw: Buffer, layout: StructLayout<E>): void };
   /** Extra work between open and load (map sizes). */
   configure?(obj: BpfObject): void;
 }
@@ -65,8 +66,8 @@ export class LatencySession<K, R extends LatencyRow, E> {
       const counts = (v.counts ?? []).map((f) => [f, at(f)] as const);
       this.readValue = (value) => ({
         hist: sumPerCpuHist(value, hist, main, layout.size),
-        hists: Object.fromEntries(hists.map(([f, o]) => [f, sumPerCpuHist(value, hist, o, layout.size)])),
-        counts: Object.fromEntries(counts.map(([f, o]) => [f, sumPerCpuU64(value, o, layout.size)])),
+        ...(hists.length ? { hists: Object.fromEntries(hists.map(([f, o]) => [f, sumPerCpuHist(value, hist, o, layout.size)])) } : {}),
+        ...(counts.length ? { counts: Object.fromEntries(counts.map(([f, o]) => [f, sumPerCpuU64(value, o, layout.size)])) } : {}),
       });
     }
     this.labelKey = spec.label(obj, cgroupMount);
@@ -88,7 +89,11 @@ export class LatencySession<K, R extends LatencyRow, E> {
       const s = new LatencySession(spec, obj, mount);
       if (spec.events) {
         const layout = obj.struct<E>(spec.events.struct).expectSpec(spec.events.spec);
-        obj.ringBuffer(spec.events.map, layout, (e) => s.pending.push(e));
+        const onEvent = spec.events.onEvent;
+        obj.ringBuffer(spec.events.map, layout, (e, raw) => {
+          onEvent?.(e, raw, layout);
+          s.pending.push(e);
+        });
       }
       obj.attach([...spec.programs]);
       // performance.now() counts from process start: the bench reads this line for time-to-attach.
