@@ -220,7 +220,31 @@ int BPF_PROG(memreclaim_compaction_end_btf)
 	return compaction_end(ctx, true);
 }
 
+/* A thread that exits with a stall open (one that began before we attached and whose end
+ * we missed, say) takes its entries along: its tid may be reused.
+ */
+static __always_inline int thread_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&started, &tid);
+	bpf_map_delete_elem(&compact_alloc, &tid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(memreclaim_exit_btf)
+{
+	return thread_exit();
+}
+
 /* --- raw_tp ---------------------------------------------------------------- */
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(memreclaim_exit_raw)
+{
+	return thread_exit();
+}
 
 SEC("raw_tp/mm_vmscan_direct_reclaim_begin")
 int BPF_PROG(memreclaim_direct_begin_raw, int order, gfp_t gfp)

@@ -152,6 +152,7 @@ void BpfObject::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&BpfObject::AttachPerfEvent>("attachPerfEvent"),
           InstanceMethod<&BpfObject::DestroyLink>("destroyLink"),
           InstanceMethod<&BpfObject::ProgStats>("progStats"),
+          InstanceMethod<&BpfObject::TestRun>("testRun"),
           InstanceMethod<&BpfObject::MapLookup>("mapLookup"),
           InstanceMethod<&BpfObject::MapUpdate>("mapUpdate"),
           InstanceMethod<&BpfObject::MapDelete>("mapDelete"),
@@ -478,6 +479,20 @@ Napi::Value BpfObject::ProgStats(const Napi::CallbackInfo& info) {
   // A kernel older than the field fills a shorter info (len); the rest stays 0.
   out.Set("recursionMisses", static_cast<double>(prog_info.recursion_misses));
   return out;
+}
+
+// BPF_PROG_TEST_RUN with a context buffer (a raw_tp program's u64 arguments): the
+// program runs once, synchronously, in this thread. Tests drive programs with it.
+Napi::Value BpfObject::TestRun(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = ArgString(info, 0, "program");
+  if (info.Length() < 2 || !info[1].IsBuffer()) throw Napi::TypeError::New(env, "testRun: ctx must be a Buffer");
+  auto ctx = info[1].As<Napi::Buffer<uint8_t>>();
+  int fd = ProgramFd(env, FindProgram(env, name), name);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx.Data(), .ctx_size_in = static_cast<__u32>(ctx.Length()));
+  int err = bpf_prog_test_run_opts(fd, &opts);
+  if (err) ThrowLibbpf(env, "bpf_prog_test_run_opts", err, "program " + Quoted(name));
+  return Napi::Number::New(env, opts.retval);
 }
 
 // A key of the wrong size would make the kernel read past the buffer: refuse it here.

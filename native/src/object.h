@@ -41,6 +41,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value AttachPerfEvent(const Napi::CallbackInfo& info);
   void DestroyLink(const Napi::CallbackInfo& info);
   Napi::Value ProgStats(const Napi::CallbackInfo& info);
+  Napi::Value TestRun(const Napi::CallbackInfo& info);
   Napi::Value MapLookup(const Napi::CallbackInfo& info);
   void MapUpdate(const Napi::CallbackInfo& info);
   Napi::Value MapDelete(const Napi::CallbackInfo& info);

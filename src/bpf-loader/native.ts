@@ -116,6 +116,8 @@ export interface NativeObject {
   destroyLink(link: number): void;
   /** Program id and run-time statistics (bpf_obj_get_info_by_fd); only after load(). */
   progStats(program: string): NativeProgStats;
+  /** Run a loaded program once with this context (BPF_PROG_TEST_RUN); its return value. */
+  testRun(program: string, ctx: Buffer): number;
   /** bpf_map_lookup_elem; null on ENOENT. Per-CPU maps return nrCpus × round_up(valueSize, 8) bytes. */
   mapLookup(map: string, key: Buffer): Buffer | null;
   /** bpf_map_update_elem with flags (0 = BPF_ANY). */

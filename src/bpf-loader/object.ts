@@ -169,6 +169,14 @@ export class BpfObject {
     return this.obj.progStats(program);
   }
 
+  /** Run a loaded raw_tp program once in this thread with these u64 arguments (tests drive programs so). */
+  testRun(program: string, args: Array<number | bigint>): number {
+    this.need('loaded', 'testRun');
+    const ctx = Buffer.alloc(args.length * 8);
+    args.forEach((a, i) => ctx.writeBigUInt64LE(BigInt.asUintN(64, BigInt(a)), i * 8));
+    return this.obj.testRun(program, ctx);
+  }
+
   mapUpdate(map: string, key: Buffer, value: Buffer): void {
     this.obj.mapUpdate(map, key, value, 0);
   }

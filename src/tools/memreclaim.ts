@@ -41,6 +41,7 @@ const PROGRAM_OF: Record<string, string> = {
   mm_vmscan_memcg_softlimit_reclaim_begin: 'softlimit_begin', mm_vmscan_memcg_softlimit_reclaim_end: 'softlimit_end',
   mm_vmscan_throttled: 'throttled',
   mm_compaction_try_to_compact_pages: 'compact_alloc', mm_compaction_begin: 'compaction_begin', mm_compaction_end: 'compaction_end',
+  sched_process_exit: 'exit',
 };
 
 /** Which kinds this kernel can time (each tracepoint in its BTF). */
@@ -112,7 +113,7 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
   const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('mm_vmscan_memcg_reclaim_begin') ? 'tp_btf' : 'raw_tp';
   // Ends before begins: a begin seen before its end program was attached would time a stall from the wrong start.
   const tracepoints = kinds.flatMap((k) => [...KIND_TRACEPOINTS[k]].reverse());
-  const programs = tracepoints.map((tp) => `memreclaim_${PROGRAM_OF[tp]}_${attachKind === 'tp_btf' ? 'btf' : 'raw'}`);
+  const programs = [...tracepoints, 'sched_process_exit'].map((tp) => `memreclaim_${PROGRAM_OF[tp]}_${attachKind === 'tp_btf' ? 'btf' : 'raw'}`);
   const gfpTable = kernelGfpTable();
   const gfpName = (kind: string, gfp: number) => (kind === 'throttled' ? THROTTLE_REASONS[gfp] ?? `reason ${gfp}` : kind === 'compaction' && gfp === 0 ? null : gfpNames(gfp, gfpTable));
   const byCgroup = o.by === 'cgroup' || o.by === 'pod' || o.by === 'container';
