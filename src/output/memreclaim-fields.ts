@@ -12,7 +12,7 @@ const bytes = <R>(name: string, header: string, value: (r: R) => number | null |
 export function memreclaimFields(by: MemreclaimBy): Field<MemreclaimRow>[] {
   const s = (r: MemreclaimRow) => latencyStats(r.hist);
   const memory = by === 'cgroup' || by === 'pod' || by === 'container'
-    ? [bytes<MemreclaimRow>('limit_bytes', 'LIMIT', (r) => r.limit_bytes), bytes<MemreclaimRow>('usage_bytes', 'USAGE', (r) => r.usage_bytes), count<MemreclaimRow>('psi_some_avg10', 'PSI', (r) => r.psi_some_avg10, 6)]
+    ? [textField<MemreclaimRow>('limited_by', 'LIMITED-BY', 20, (r) => r.limited_by), bytes<MemreclaimRow>('limit_bytes', 'LIMIT', (r) => r.limit_bytes), bytes<MemreclaimRow>('usage_bytes', 'USAGE', (r) => r.usage_bytes), count<MemreclaimRow>('psi_some_avg10', 'PSI', (r) => r.psi_some_avg10, 6)]
     : [];
   return [
     ...taskKeyFields<MemreclaimRow>(by),
