@@ -3,12 +3,9 @@
 // cached pages dropped first), so every few pages it charges the reader's cgroup stalls in
 // memcg reclaim. Beside it, the same read from a process outside any limit.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { bpfUnavailableReason, describeUnless } from '../helpers/env.js';
-import { cleanupBuildDir, expectNothingLeft, huatuo, killAll, start, waitFor, workload, type Run } from '../helpers/processes.js';
+import { cleanupBuildDir, expectNothingLeft, huatuo, killAll, type Run } from '../helpers/processes.js';
+import { MemoryPressure, memcgUnavailableReason } from '../helpers/memcg.js';
 
 interface Row {
   cgroup?: string; pid?: number; comm?: string; kind: string; count: number; total_ns: number; p99_ns: number; pages: number;
@@ -17,7 +14,6 @@ interface Row {
 interface Event { pid: number; comm: string; kind: string; stall_ns: number; cgroup: string | null; user_stack: string[]; kernel_stack: string[] }
 interface Rec { type: string; rows: Row[]; events: Event[]; memory: Array<Record<string, unknown>>; lost: { rate_limited: number } }
 
-const MEMORY_ROOT = '/sys/fs/cgroup/memory';
 const LIMIT = 32 * 1024 * 1024;
 const FILE_MB = 300;
 
@@ -28,44 +24,22 @@ function summaryOf(r: Run): Rec {
 }
 const eventsOf = (r: Run) => r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec).flatMap((x) => (x.type === 'interval' ? x.events : []));
 
-const v1Memory = existsSync(join(MEMORY_ROOT, 'memory.limit_in_bytes'));
-const reason = bpfUnavailableReason() ?? (v1Memory ? null : `no cgroup v1 memory hierarchy at ${MEMORY_ROOT}`);
-
-describeUnless(reason, 'memreclaim (real BPF, cgroup v1 memory)', () => {
+describeUnless(bpfUnavailableReason() ?? memcgUnavailableReason(), 'memreclaim (real BPF, cgroup v1 memory)', () => {
   const name = `ht-memreclaim-${process.pid}`;
-  const cgroup = join(MEMORY_ROOT, name);
-  let dir: string;
-  let file: string;
+  let mem: MemoryPressure;
   const runs: Run[] = [];
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'huatuo-memreclaim-'));
-    file = join(dir, 'big');
-    // Written (not sparse) on the disk: each read page is a real page-cache page charged to the reader.
-    const r = spawnSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=1M', `count=${FILE_MB}`, 'conv=fsync', 'status=none']);
-    if (r.status !== 0) throw new Error(`dd: ${r.stderr}`);
-    mkdirSync(cgroup);
-    writeFileSync(join(cgroup, 'memory.limit_in_bytes'), String(LIMIT));
+    mem = new MemoryPressure(name, LIMIT, FILE_MB);
   });
   afterEach(async () => {
     for (const r of runs.splice(0)) await expectNothingLeft(r);
   });
   afterAll(async () => {
     await killAll();
-    // The readers are gone (killAll): the cgroup is empty and can go.
-    await waitFor('the cgroup empty', () => { try { rmdirSync(cgroup); return true; } catch { return false; } }, 5000).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    await mem?.cleanup();
     cleanupBuildDir();
   });
-
-  /** Read the file from a process in `cg` (a v1 memory cgroup directory) or, without one, from where we are. */
-  function reader(cg?: string): Promise<number> {
-    const bin = workload('file-reader', ['-O1', '-fno-omit-frame-pointer']);
-    const p = cg
-      ? start('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec ${bin} ${file} 1`])
-      : start(bin, [file, '1']);
-    return new Promise((resolve, reject) => p.on('close', (code) => (code === 0 ? resolve(p.pid!) : reject(new Error(`file-reader exited ${code}`)))));
-  }
 
   /** A huatuo run that reads, limited and then unlimited, once its programs run. */
   async function during(args: string[]): Promise<{ run: Run; limited: number; unlimited: number }> {
@@ -73,7 +47,7 @@ describeUnless(reason, 'memreclaim (real BPF, cgroup v1 memory)', () => {
     const run = await huatuo(args, {
       timeoutMs: 60_000,
       onStart: (_p, bpf) => {
-        work = bpf.attached.then(async () => [await reader(cgroup), await reader()] as [number, number]);
+        work = bpf.attached.then(async () => [await mem.read(), await mem.read(false)] as [number, number]);
         work.catch(() => {});
       },
     });
@@ -102,17 +76,17 @@ describeUnless(reason, 'memreclaim (real BPF, cgroup v1 memory)', () => {
     const { run } = await during(['memreclaim', '--json', '-d', '6']);
     expect(run.code, run.stderr).toBe(0);
     const s = summaryOf(run);
-    const row = s.rows.find((r) => r.cgroup === `/${name}` && r.kind === 'memcg');
+    const row = s.rows.find((r) => r.cgroup === mem.cgroup && r.kind === 'memcg');
     expect(row, JSON.stringify(s.rows.map((r) => [r.cgroup, r.kind]))).toBeDefined();
     expect(row!.count).toBeGreaterThan(10);
     expect(row!.limit_bytes).toBe(LIMIT);
-    expect(row!.limited_by).toBe(`/${name}`);
+    expect(row!.limited_by).toBe(mem.cgroup);
     expect(row!.usage_bytes).toBeGreaterThan(0);
     expect(row!.usage_bytes).toBeLessThanOrEqual(LIMIT);
-    const mem = s.memory.find((m) => m.cgroup === `/${name}`)!;
-    expect(mem).toMatchObject({ hierarchy: 'v1 memory', limited_by: `/${name}`, limit_bytes: LIMIT, pgscan: null });
+    const context = s.memory.find((m) => m.cgroup === mem.cgroup)!;
+    expect(context).toMatchObject({ hierarchy: 'v1 memory', limited_by: mem.cgroup, limit_bytes: LIMIT, pgscan: null });
     // v1 counts charges that hit the limit in memory.failcnt: this run's reads hit it.
-    expect(mem.max).toBeGreaterThan(0);
+    expect(context.max).toBeGreaterThan(0);
   });
 
   it('--threshold 100us: stalls with the reader\'s symbolized user stack and a kernel stack through the reclaim entry', async () => {
@@ -124,7 +98,7 @@ describeUnless(reason, 'memreclaim (real BPF, cgroup v1 memory)', () => {
       expect(e.comm).toBe('file-reader');
       expect(e.kind).toBe('memcg');
       expect(e.stall_ns).toBeGreaterThanOrEqual(100_000);
-      expect(e.cgroup).toBe(`/${name}`);
+      expect(e.cgroup).toBe(mem.cgroup);
       expect(e.user_stack).toContain('read_file_chunks');
       expect(e.user_stack).toContain('main');
       expect(e.kernel_stack[0]).toBe('try_to_free_mem_cgroup_pages');

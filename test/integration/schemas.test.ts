@@ -1,5 +1,5 @@
-// The BPF tools' real records against docs/schemas/: schedlat and softirq --json (interval
-// and summary), their captures and profile's, report on them, profile --json, and the pod
+// The BPF tools' real records against docs/schemas/: schedlat, softirq and memreclaim --json
+// (interval and summary), their captures and profile's, report on them, profile --json, and the pod
 // labels of a real containerd's pods (containers --json, schedlat --by container).
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { ContainerdHarness, describeContainerd, busyWorkload, cleanupBusyboxRoot
 import { schemaValidator } from '../../src/capture/schemas.js';
 import { SNAKE_CASE } from '../helpers/naming.js';
 import { SOFTIRQ_BY } from '../../src/model/softirq.js';
+import { MEMRECLAIM_BY } from '../../src/model/memreclaim.js';
+import { MemoryPressure } from '../helpers/memcg.js';
 
 const CPU = String(cpus().length - 1);
 const lines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -111,6 +113,38 @@ describeBpf('records of real runs match docs/schemas', () => {
       const plain = await ok(['report', cap]);
       expect(plain.stdout).toMatch(/softirq summary over/);
       expect(plain.stdout).toMatch(/softnet_stat per CPU/);
+    });
+  }
+
+  for (const by of MEMRECLAIM_BY) {
+    it(`memreclaim --json --by ${by}: records with rows of a real memcg reclaim, the capture, report on it`, async () => {
+      const mem = new MemoryPressure(`ht-schemas-${process.pid}`, 32 * 1024 * 1024, 200);
+      try {
+        const cap = join(dir, 'memreclaim.json');
+        let read: Promise<number> | undefined;
+        const r = await huatuo(['memreclaim', '--by', by, '--threshold', '10us', '--max-events', '5', '--json', '-d', '4', '-i', '1', '-o', cap], {
+          timeoutMs: 60_000,
+          onStart: (_p, bpf) => void (read = bpf.attached.then(() => mem.read())),
+        });
+        expect(r.code, r.stderr).toBe(0);
+        await read;
+        await expectNothingLeft(r);
+        const recs = lines(r.stdout);
+        for (const rec of recs) {
+          await expectValid('memreclaim-record.schema.json', rec);
+          for (const k of keys(rec)) expect(k).toMatch(SNAKE_CASE);
+        }
+        const summary = recs.at(-1) as { rows: Array<{ kind: string }>; events: unknown[] };
+        expect(summary.rows.some((x) => x.kind === 'memcg')).toBe(true);
+        expect(summary.events.length).toBeGreaterThan(0);
+        const capture = JSON.parse(readFileSync(cap, 'utf8'));
+        await expectValid('capture.schema.json', capture);
+        const again = await ok(['report', cap, '--json']);
+        expect(lines(again.stdout)[0]).toEqual(capture.data.summary);
+        expect((await ok(['report', cap])).stdout).toMatch(/memreclaim summary over/);
+      } finally {
+        await mem.cleanup();
+      }
     });
   }
 
