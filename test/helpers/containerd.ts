@@ -55,6 +55,8 @@ export interface PodSpec {
   maxSeconds?: number;
   /** Extra OCI annotations. */
   annotations?: Record<string, string>;
+  /** memory limit of the container's cgroup, bytes (ctr --memory-limit). */
+  memoryLimit?: number;
 }
 
 export interface RunningPod {
@@ -302,6 +304,7 @@ export class ContainerdHarness {
       'run', '-d', '--rootfs', '--runc-root', this.runcRoot,
       '--log-uri', `file://${logFile}`,
       '--cgroup', cgroupPath, '--env', 'PATH=/bin',
+      ...(spec.memoryLimit !== undefined ? ['--memory-limit', String(spec.memoryLimit)] : []),
       ...Object.entries(annotations).flatMap(([k, v]) => ['--annotation', `${k}=${v}`]),
       ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
       busyboxRootfs(), id, ...argv,
