@@ -1,7 +1,7 @@
 // memreclaim, the tool: options → BPF object (bpf/memreclaim.bpf.c) → per key and kind
 // stall histograms with pages reclaimed, slow stalls with symbolized stacks, and the
 // memory context of each row's cgroup (memreclaim-context.ts). No CLI and no views here.
-import { hasTpBtf } from '../bpf-loader/probe.js';
+import { hasTpBtf, hasTpBtfWithCurrentTask } from '../bpf-loader/probe.js';
 import type { BpfObject } from '../bpf-loader/object.js';
 import { HuatuoError, ExitCode } from '../errors.js';
 import { CgroupNames, HIER_NAMES, type CgroupMount } from '../containers/cgroup.js';
@@ -110,7 +110,7 @@ export type MemreclaimSession = LatencySession<Key, MemreclaimRow, MemreclaimEve
 export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
   const kinds = availableKinds();
   if (!kinds.length) throw new HuatuoError('memreclaim: this kernel has none of the vmscan/compaction tracepoints it times', ExitCode.Unsupported);
-  const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('mm_vmscan_memcg_reclaim_begin') ? 'tp_btf' : 'raw_tp';
+  const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtfWithCurrentTask('mm_vmscan_memcg_reclaim_begin') ? 'tp_btf' : 'raw_tp';
   // Ends before begins: a begin seen before its end program was attached would time a stall from the wrong start.
   const tracepoints = kinds.flatMap((k) => [...KIND_TRACEPOINTS[k]].reverse());
   const programs = [...tracepoints, 'sched_process_exit'].map((tp) => `memreclaim_${PROGRAM_OF[tp]}_${attachKind === 'tp_btf' ? 'btf' : 'raw'}`);

@@ -2,7 +2,7 @@
 // raise→entry delay histograms, ksoftirqd counts, slow runs, and /proc/net/softnet_stat
 // deltas beside them. No CLI and no views here.
 import { readFileSync } from 'node:fs';
-import { hasTpBtf } from '../bpf-loader/probe.js';
+import { hasTpBtfWithCurrentTask } from '../bpf-loader/probe.js';
 import type { BpfObject } from '../bpf-loader/object.js';
 import { HuatuoError, ExitCode, usageError } from '../errors.js';
 import { containerRowLabels } from '../containers/labels.js';
@@ -123,7 +123,7 @@ export function startSoftirq(o: SoftirqOptions): SoftirqSession {
   const mask = o.vectors.reduce((m, v) => m | (1 << names.indexOf(v)), 0);
   const name = (v: number) => names[v] ?? `VEC${v}`;
   // HUATUO_ATTACH=raw_tp forces the fallback kernels without tp_btf get (tests use it).
-  const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('softirq_entry') ? 'tp_btf' : 'raw_tp';
+  const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtfWithCurrentTask('softirq_entry') ? 'tp_btf' : 'raw_tp';
   const task = taskByOf(o.by);
   const session = LatencySession.start<SoftirqKey, SoftirqRow, RawEvent>({
     tool: 'softirq',
