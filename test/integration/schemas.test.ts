@@ -121,7 +121,7 @@ describeBpf('records of real runs match docs/schemas', () => {
       const mem = new MemoryPressure(`ht-schemas-${process.pid}`, 32 * 1024 * 1024, 200);
       try {
         const cap = join(dir, 'memreclaim.json');
-        let read: Promise<number> | undefined;
+        let read: Promise<number[]> | undefined;
         const r = await huatuo(['memreclaim', '--by', by, '--threshold', '10us', '--max-events', '5', '--json', '-d', '4', '-i', '1', '-o', cap], {
           timeoutMs: 60_000,
           onStart: (_p, bpf) => void (read = bpf.attached.then(() => mem.read())),
