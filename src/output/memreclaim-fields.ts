@@ -36,8 +36,8 @@ export const memreclaimEventFields: Field<MemreclaimEvent>[] = [
   ns('stall_ns', 'STALL', (e) => e.stall_ns),
   count('pages', 'PAGES', (e) => e.pages),
   textField('pod', 'POD', 20, (e) => e.pod),
-  // The innermost frames that tell the story: the user function, and the kernel's reclaim entry.
-  textField('user_frame', 'USER', 24, (e) => e.user_stack[0] ?? null),
+  // The innermost user frames, root first as in a folded stack: where the allocation came from.
+  textField('user_frames', 'USER', 32, (e) => (e.user_stack.length ? e.user_stack.slice(0, 3).reverse().join(';') : null)),
   textField('cgroup', 'CGROUP', 30, (e) => e.cgroup),
 ];
 

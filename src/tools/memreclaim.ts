@@ -189,7 +189,7 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
   };
 
   // Per cgroup: counters at start (every cgroup of the hierarchy, so a cgroup's first
-  // interval counts from there too; a cgroup made later counts from its first sight), and at the last read.
+  // interval counts from there too; one made later counts from its creation), and at the last read.
   const first = new Map<string, MemoryCounters>();
   if (context && names) for (const path of names.paths(MAX_BASELINE_CGROUPS)) first.set(path, context.counters(path));
   const last = new Map<string, MemoryCounters>();
@@ -205,7 +205,6 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
     });
     if (!context) return { interval: [], total: [] };
     const now = new Map([...seen.keys()].map((p) => [p, context.counters(p)]));
-    for (const [p, c] of now) if (!first.has(p)) first.set(p, c);
     const interval = rowsOf(new Map([...first, ...last]), now);
     const total = rowsOf(first, now);
     for (const [p, c] of now) last.set(p, c);
