@@ -22,6 +22,16 @@ struct {
 	__type(value, struct softirq_stats);
 } stats SEC(".maps");
 
+/* --by vector, the default, keys on the vector alone: an array indexed by it, so the hot
+ * path does no hashing (user space reads it as rows keyed by struct softirq_vector_index).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SOFTIRQ_VECTORS);
+	__type(key, __u32);
+	__type(value, struct softirq_stats);
+} vector_stats SEC(".maps");
+
 /* This CPU's softirq bookkeeping: when each vector was first raised since it last ran,
  * and the run in progress.
  */
@@ -48,6 +58,7 @@ struct {
 const struct softirq_event softirq_event_btf_anchor __attribute__((unused));
 const enum softirq_by softirq_by_btf_anchor __attribute__((unused));
 const struct softirq_stats softirq_stats_btf_anchor __attribute__((unused));
+const struct softirq_vector_index softirq_vector_index_btf_anchor __attribute__((unused));
 
 static __always_inline bool vector_kept(__u32 vec)
 {
@@ -151,9 +162,14 @@ static __always_inline int on_exit(bool btf, __u32 vec)
 	ksoftirqd = in_ksoftirqd(btf, t);
 
 	switch (targ_by) {
-	case SOFTIRQ_BY_VECTOR:
-		key.vector = vec;
-		break;
+	case SOFTIRQ_BY_VECTOR: {
+		__u32 index = vec;
+
+		s = bpf_map_lookup_elem(&vector_stats, &index);
+		if (!s)
+			return 0;
+		goto add;
+	}
 	case SOFTIRQ_BY_VECTOR_CPU:
 		key.vector = vec;
 		key.cpu = bpf_get_smp_processor_id();
@@ -168,6 +184,7 @@ static __always_inline int on_exit(bool btf, __u32 vec)
 		if (!s)
 			return 0;
 	}
+add:
 	hist_add(&s->handler, handler);
 	if (delay)
 		hist_add(&s->delay, delay);

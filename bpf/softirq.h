@@ -22,7 +22,12 @@ struct softirq_key {
 	__u32 cpu;
 };
 
-/* Value of the `stats` map (per CPU): handler time (entry→exit), delay (raise→entry,
+/* Key of the `vector_stats` array (--by vector): the vector's index. */
+struct softirq_vector_index {
+	__u32 vector;
+};
+
+/* Value of the `stats` map and of the `vector_stats` array (per CPU): handler time (entry→exit), delay (raise→entry,
  * runs whose raise was seen), and how many runs happened in ksoftirqd.
  */
 struct softirq_stats {

@@ -10,6 +10,7 @@ import { latencyCommand, type LatencyFlags } from './latency-command.js';
 interface SoftirqFlags extends LatencyFlags {
   by: SoftirqBy;
   vector?: string;
+  delay: boolean;
 }
 
 export function softirqCommand() {
@@ -19,6 +20,7 @@ export function softirqCommand() {
     thresholdHelp: 'report each run whose handler time or delay is at or over this, with the task it ran on top of',
     options: (cmd) => {
       cmd.option('--vector <names>', 'only these softirqs, comma separated (net_rx,timer,…; see /proc/softirqs)');
+      cmd.option('--no-delay', 'handler time only: no program on softirq_raise, so no raise-to-run delay (cheaper)');
     },
     examples: [
       ['huatuo softirq', 'live table per vector, until q or Ctrl-C'],
@@ -35,13 +37,14 @@ export function softirqCommand() {
     histName: 'handler time',
     start: ({ flags, filter, cgroups, thresholdNs }) => {
       const vectors = parseVectors(flags.vector, softirqNames());
-      const session = startSoftirq({ by: flags.by, vectors, filter, cgroups, thresholdNs, maxEventsPerSec: flags.maxEvents });
+      const session = startSoftirq({ by: flags.by, vectors, filter, cgroups, thresholdNs, maxEventsPerSec: flags.maxEvents, delay: flags.delay });
       const mount = session.cgroupMount;
       return {
         session,
         meta: {
           by: flags.by,
           vectors: vectors.length ? vectors.join(',') : 'all',
+          delay: flags.delay,
           attach: session.attachKind,
           cgroup_hierarchy: mount ? HIER_NAMES[mount.hier] : 'none',
         },

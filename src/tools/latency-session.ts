@@ -108,10 +108,13 @@ export class LatencySession<K, R extends LatencyRow, E> {
   /** Cumulative histograms per key since attach (also: pods gain new containers here). */
   readHistograms(): R[] {
     this.refresher.refresh();
-    const rows = this.obj.mapEntries(this.rowsMap).map(({ key, value }) => ({
-      ...this.labelKey(this.keyLayout.decode(key)),
-      ...this.readValue(value),
-    }) as R);
+    const rows: R[] = [];
+    for (const { key, value } of this.obj.mapEntries(this.rowsMap)) {
+      const v = this.readValue(value);
+      // An array map holds every index: those never written are no rows.
+      if (!v.hist.count && !Object.values(v.hists ?? {}).some((h) => h.count) && !Object.values(v.counts ?? {}).some((n) => n)) continue;
+      rows.push({ ...this.labelKey(this.keyLayout.decode(key)), ...v } as R);
+    }
     return mergeRowsByKey(rows);
   }
 

@@ -21,6 +21,8 @@ export interface SoftirqOptions {
   /** Emit each run whose handler time or delay is at or over this many ns; 0 = none. */
   thresholdNs: number;
   maxEventsPerSec: number;
+  /** Time raise → entry (a program on softirq_raise too); false: handler time only, cheaper. */
+  delay: boolean;
 }
 
 /** The kernel's softirq names, by vector number: /proc/softirqs lists them in vector order. */
@@ -77,6 +79,7 @@ class SoftnetWatch {
 
 /** struct softirq_key, softirq_stats and softirq_event (bpf/softirq.h) as TypeScript reads them. */
 export const SOFTIRQ_KEY_SPEC = { task: 'struct task_key', vector: 'u32', cpu: 'u32' } as const;
+export const SOFTIRQ_VECTOR_INDEX_SPEC = { vector: 'u32' } as const;
 export const SOFTIRQ_STATS_SPEC = { handler: 'struct hist', delay: 'struct hist', ksoftirqd: 'u64' } as const;
 export const SOFTIRQ_EVENT_SPEC = {
   ts_ns: 'u64', handler_ns: 'u64', delay_ns: 'u64', cgroup_id: 'u64', pid: 'u32', tgid: 'u32', cpu: 'u32', vector: 'u32',
@@ -85,7 +88,8 @@ export const SOFTIRQ_EVENT_SPEC = {
 
 /** Every struct softirq's TypeScript reads (test/unit/btf-layout.test.ts checks them all). */
 export const SOFTIRQ_BOUNDARY = {
-  task_key: TASK_KEY_SPEC, hist: HIST_SPEC, softirq_key: SOFTIRQ_KEY_SPEC, softirq_stats: SOFTIRQ_STATS_SPEC, softirq_event: SOFTIRQ_EVENT_SPEC,
+  task_key: TASK_KEY_SPEC, hist: HIST_SPEC, softirq_key: SOFTIRQ_KEY_SPEC, softirq_vector_index: SOFTIRQ_VECTOR_INDEX_SPEC,
+  softirq_stats: SOFTIRQ_STATS_SPEC, softirq_event: SOFTIRQ_EVENT_SPEC,
 };
 
 interface SoftirqKey {
@@ -127,7 +131,8 @@ export function startSoftirq(o: SoftirqOptions): SoftirqSession {
   const task = taskByOf(o.by);
   const session = LatencySession.start<SoftirqKey, SoftirqRow, RawEvent>({
     tool: 'softirq',
-    programs: PROGRAMS[attachKind === 'tp_btf' ? 'btf' : 'raw'],
+    // Without the raise program no raise is timed: every delay reads as not seen (null).
+    programs: PROGRAMS[attachKind === 'tp_btf' ? 'btf' : 'raw'].filter((p) => o.delay || !p.startsWith('softirq_raise')),
     filter: o.filter,
     cgroupMount: o.cgroups.mount,
     rodata: (obj) => ({
@@ -136,8 +141,9 @@ export function startSoftirq(o: SoftirqOptions): SoftirqSession {
       targ_threshold_ns: o.thresholdNs,
       targ_max_events_per_sec: o.maxEventsPerSec,
     }),
-    key: { struct: 'softirq_key', spec: SOFTIRQ_KEY_SPEC },
-    value: { map: 'stats', struct: 'softirq_stats', spec: SOFTIRQ_STATS_SPEC, hist: 'handler', hists: ['delay'], counts: ['ksoftirqd'] },
+    // --by vector reads the per-vector array (the kernel does no hashing for it), the rest the hash.
+    key: o.by === 'vector' ? { struct: 'softirq_vector_index', spec: SOFTIRQ_VECTOR_INDEX_SPEC } : { struct: 'softirq_key', spec: SOFTIRQ_KEY_SPEC },
+    value: { map: o.by === 'vector' ? 'vector_stats' : 'stats', struct: 'softirq_stats', spec: SOFTIRQ_STATS_SPEC, hist: 'handler', hists: ['delay'], counts: ['ksoftirqd'] },
     label: (_obj, mount) => {
       if (!task) {
         return o.by === 'vector'

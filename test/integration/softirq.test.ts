@@ -130,6 +130,19 @@ describeBpf('softirq (real BPF)', () => {
     expect(processed).toBeGreaterThanOrEqual(FLOOD);
   });
 
+  it('--no-delay: handler time only, no program on softirq_raise, delays null', async () => {
+    const { run } = await runDuring(['softirq', '--no-delay', '--vector', 'net_rx', '--json', '-d', '3'], () => flood(['taskset', '-c', String(SEND_CPU)], 20_000));
+    expect(run.code, run.stderr).toBe(0);
+    const s = summaryOf(run) as Rec & { delay: boolean };
+    expect(s.delay).toBe(false);
+    expect(run.held.progs).toHaveLength(2); // entry and exit
+    const [rx] = netRx(s.rows);
+    expect(rx.count).toBeGreaterThanOrEqual(20_000);
+    expect(rx.total_ns).toBeGreaterThan(0);
+    expect(rx.hists.delay.count).toBe(0);
+    expect(rx.delay_p99_ns).toBeNull();
+  });
+
   it('a 3-second system-wide run shows TIMER and RCU too', async () => {
     const r = await huatuo(['softirq', '--json', '-d', '3']);
     runs.push(r);
