@@ -1,6 +1,7 @@
 // Processes a test starts: compiled workloads and huatuo itself. Every process is
 // tracked and killed in cleanup, whatever happened to the test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { expect } from 'vitest';
 import { mkdtempSync, mkdirSync, existsSync, statSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,14 @@ export function huatuo(args: string[], opts: HuatuoOptions = {}): Promise<Run> {
       resolve({ code, signal, stdout, stderr, held: bpf.held });
     });
   });
+}
+
+/** Run huatuo to a successful end (exit 0, its stderr as the message) that left nothing in the kernel. */
+export async function huatuoOk(args: string[], opts: HuatuoOptions = {}): Promise<Run> {
+  const r = await huatuo(args, { timeoutMs: 60_000, ...opts });
+  expect(r.code, r.stderr).toBe(0);
+  await expectNothingLeft(r);
+  return r;
 }
 
 /** A run's programs and links are all gone (polled: freeing takes an RCU grace period). */
