@@ -1,0 +1,61 @@
+// netdrop's packet parsing on packets captured from this machine's loopback
+// (test/fixtures/netdrop/lo-packets.json: a UDP datagram to 127.0.0.1:9, the ICMP port
+// unreachable it got back, a TCP SYN to port 1 and its RST, and the same UDP and ICMPv6
+// over ::1), cut copies of them, and the --host CIDR filter.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { cidrContains, ipv6Text, parseCidr, parseHeaders } from '../../src/tools/netdrop-packet.js';
+import { packagePath } from '../../src/paths.js';
+
+const packets = (JSON.parse(readFileSync(packagePath('test', 'fixtures', 'netdrop', 'lo-packets.json'), 'utf8')) as string[]).map((h) => Buffer.from(h, 'hex'));
+const [udp4, icmp4, syn, rst, udp6, icmp6] = packets;
+
+describe('parseHeaders on captured loopback packets', () => {
+  it('UDP over IPv4: addresses, ports, length', () => {
+    expect(parseHeaders(udp4)).toMatchObject({ family: 4, src: '127.0.0.1', dst: '127.0.0.1', l4: 'udp', protocol: 17, dport: 9, length: 42, tcp_flags: null, truncated: false });
+    expect(parseHeaders(udp4)!.sport).toBeGreaterThan(1023);
+  });
+  it('ICMP port unreachable: type 3 code 3, no ports', () => {
+    expect(parseHeaders(icmp4)).toMatchObject({ family: 4, l4: 'icmp', icmp_type: 3, icmp_code: 3, sport: null, dport: null });
+  });
+  it('TCP: the SYN to port 1 and the RST|ACK back, flags as letters', () => {
+    expect(parseHeaders(syn)).toMatchObject({ l4: 'tcp', dport: 1, tcp_flags: 'S' });
+    expect(parseHeaders(rst)).toMatchObject({ l4: 'tcp', sport: 1, tcp_flags: 'AR' });
+  });
+  it('IPv6: UDP to ::1 and the ICMPv6 unreachable (type 1, code 4: port unreachable)', () => {
+    expect(parseHeaders(udp6)).toMatchObject({ family: 6, src: '::1', dst: '::1', l4: 'udp', dport: 9 });
+    expect(parseHeaders(icmp6)).toMatchObject({ family: 6, l4: 'icmpv6', icmp_type: 1, icmp_code: 4 });
+  });
+  it('truncated copies: cut inside the transport header is flagged, inside the IP header is no packet', () => {
+    expect(parseHeaders(syn.subarray(0, 24))).toMatchObject({ l4: 'tcp', sport: null, truncated: true });
+    expect(parseHeaders(udp4.subarray(0, 19))).toBeNull();
+    expect(parseHeaders(udp6.subarray(0, 39))).toBeNull();
+    expect(parseHeaders(Buffer.from([0x10, 0, 0, 0]))).toBeNull(); // not IP
+  });
+  it('a non-first IPv4 fragment has no ports', () => {
+    const frag = Buffer.from(udp4);
+    frag[6] = 0x00; frag[7] = 0x10; // fragment offset 16 (x8 bytes)
+    expect(parseHeaders(frag)).toMatchObject({ l4: 'udp', sport: null, dport: null, truncated: false });
+  });
+});
+
+describe('addresses and --host', () => {
+  it('writes IPv6 as RFC 5952', () => {
+    expect(ipv6Text(Buffer.from('20010db8000000000000000000000001', 'hex'))).toBe('2001:db8::1');
+    expect(ipv6Text(Buffer.from('20010db8000000010000000000000001', 'hex'))).toBe('2001:db8:0:1::1');
+    expect(ipv6Text(Buffer.from('00000000000000000000000000000000', 'hex'))).toBe('::');
+  });
+  it('parses addresses and CIDRs of both families, refuses the rest', () => {
+    expect(parseCidr('127.0.0.1')).toMatchObject({ family: 4, prefix: 32, text: '127.0.0.1/32' });
+    expect(parseCidr('10.1.2.3/8')!.text).toBe('10.0.0.0/8');
+    expect(parseCidr('fd00::1/8')!.text).toBe('fd00::/8');
+    for (const bad of ['1.2.3', '1.2.3.256', '10.0.0.0/33', '::1/129', 'fd00:::1', 'host', '1.2.3.4/8/1']) expect(parseCidr(bad), bad).toBeNull();
+  });
+  it('matches either end of a captured packet', () => {
+    const lo = parseCidr('127.0.0.0/8')!;
+    expect(cidrContains(lo, udp4.subarray(12, 16))).toBe(true);
+    expect(cidrContains(parseCidr('10.0.0.0/8')!, udp4.subarray(12, 16))).toBe(false);
+    expect(cidrContains(parseCidr('::1')!, udp6.subarray(24, 40))).toBe(true);
+    expect(cidrContains(lo, udp6.subarray(24, 40))).toBe(false); // other family
+  });
+});
