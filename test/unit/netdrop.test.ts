@@ -1,11 +1,14 @@
 // netdrop's packet parsing on packets captured from this machine's loopback
 // (test/fixtures/netdrop/lo-packets.json: a UDP datagram to 127.0.0.1:9, the ICMP port
 // unreachable it got back, a TCP SYN to port 1 and its RST, and the same UDP and ICMPv6
-// over ::1), cut copies of them, and the --host CIDR filter.
+// over ::1), cut copies of them, the --host CIDR filter, and drop reason names from BTF.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { cidrContains, ipv6Text, parseCidr, parseHeaders } from '../../src/tools/netdrop-packet.js';
 import { packagePath } from '../../src/paths.js';
+import { dropReasonsFrom, kernelDropReasons, reasonName, reasonValues } from '../../src/tools/netdrop-reasons.js';
+import { native } from '../../src/bpf-loader/native.js';
+import { HuatuoError } from '../../src/errors.js';
 
 const packets = (JSON.parse(readFileSync(packagePath('test', 'fixtures', 'netdrop', 'lo-packets.json'), 'utf8')) as string[]).map((h) => Buffer.from(h, 'hex'));
 const [udp4, icmp4, syn, rst, udp6, icmp6] = packets;
@@ -57,5 +60,43 @@ describe('addresses and --host', () => {
     expect(cidrContains(parseCidr('10.0.0.0/8')!, udp4.subarray(12, 16))).toBe(false);
     expect(cidrContains(parseCidr('::1')!, udp6.subarray(24, 40))).toBe(true);
     expect(cidrContains(lo, udp6.subarray(24, 40))).toBe(false); // other family
+  });
+});
+
+describe('drop reasons from BTF', () => {
+  // The running kernel's enums (BTF is world-readable: no root needed).
+  const kernel = kernelDropReasons();
+  const OVS = 2;
+  // A subsystem's own enum, as openvswitch's module BTF has it (values carry the subsystem in the high bits).
+  const withOvs = dropReasonsFrom(
+    native().kernelEnum('skb_drop_reason'),
+    { SKB_DROP_REASON_SUBSYS_CORE: 0, SKB_DROP_REASON_SUBSYS_OPENVSWITCH: OVS, SKB_DROP_REASON_SUBSYS_NUM: 3 },
+    new Map([[OVS, { OVS_DROP_LAST_ACTION: (OVS << 16) + 1, OVS_DROP_ACTION_ERROR: (OVS << 16) + 2 }]]),
+  );
+
+  it('names core reasons from the running kernel\'s enum skb_drop_reason, prefix dropped', () => {
+    const e = native().kernelEnum('skb_drop_reason');
+    if (!e) return expect(kernel.core.size).toBe(0); // before 5.17: no reasons, rows show locations only
+    expect(reasonName(e.SKB_DROP_REASON_NO_SOCKET, kernel)).toBe('NO_SOCKET');
+    expect(reasonName(e.SKB_DROP_REASON_NOT_SPECIFIED, kernel)).toBe('NOT_SPECIFIED');
+    expect(kernel.core.size).toBeGreaterThan(50);
+    expect([...kernel.core.values()]).not.toContain('MAX');
+  });
+
+  it('subsystem-encoded values: SUBSYS:NAME with the subsystem\'s enum, SUBSYS:N without, a number when unknown', () => {
+    expect(withOvs.shift).toBe(16);
+    expect(reasonName((OVS << 16) + 2, withOvs)).toBe('OPENVSWITCH:OVS_DROP_ACTION_ERROR');
+    expect(reasonName((OVS << 16) + 9, withOvs)).toBe('OPENVSWITCH:9');
+    expect(reasonName((7 << 16) + 1, withOvs)).toBe(String((7 << 16) + 1));
+    expect(reasonName(99999, dropReasonsFrom(null, null))).toBe('99999');
+  });
+
+  it('--reason names in any case, with or without the prefix; an unknown one is a usage error with close names', () => {
+    const e = native().kernelEnum('skb_drop_reason');
+    if (!e) return;
+    expect(reasonValues('--reason', 'no_socket,SKB_DROP_REASON_NETFILTER_DROP', kernel)).toEqual([e.SKB_DROP_REASON_NO_SOCKET, e.SKB_DROP_REASON_NETFILTER_DROP]);
+    expect(reasonValues('--reason', 'OVS_DROP_LAST_ACTION', withOvs)).toEqual([(OVS << 16) + 1]);
+    expect(() => reasonValues('--reason', 'NO_SOCKETS', kernel)).toThrow(HuatuoError);
+    expect(() => reasonValues('--reason', 'NO_SOCKETS', kernel)).toThrow(/no drop reason "NO_SOCKETS"; did you mean NO_SOCKET/);
   });
 });
