@@ -33,3 +33,9 @@ export function containerRowLabels(
   const name = c.type === 'sandbox' ? '(sandbox)' : c.name ?? c.id.slice(0, 12);
   return { key: c.id, pod, namespace, container: name, container_id: c.id.slice(0, 12) };
 }
+
+/** "namespace/pod" of a cgroup id (a container outside Kubernetes: its own name; host tasks: "(host)"), for event columns. */
+export function podNameOf(resolver: ContainerResolver, hier: CgroupHier, cgroupId: number): string | null {
+  const l = containerRowLabels('pod', resolver, hier, cgroupId);
+  return l.namespace ? `${l.namespace}/${l.pod}` : l.pod ?? null;
+}

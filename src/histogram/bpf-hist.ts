@@ -82,17 +82,18 @@ function mapValues<T>(a: Record<string, T> | undefined, b: Record<string, T> | u
 
 /** What a row gained since `prev` (its histograms and counts), or undefined if nothing. */
 export function rowDelta<R extends LatencyValues>(cur: R, prev: R | undefined): R | undefined {
-  if (!prev) return hasAny(cur) ? cur : undefined;
+  if (!prev) return hasValues(cur) ? cur : undefined;
   const d: R = {
     ...cur,
     hist: subtract(cur.hist, prev.hist),
     hists: mapValues(cur.hists, prev.hists, (h, p) => (p ? subtract(h, p) : h)),
     counts: mapValues(cur.counts, prev.counts, (n, p) => n - (p ?? 0)),
   };
-  return hasAny(d) ? d : undefined;
+  return hasValues(d) ? d : undefined;
 }
 
-function hasAny(r: LatencyValues): boolean {
+/** Whether a row measured anything: a histogram entry or a count. */
+export function hasValues(r: LatencyValues): boolean {
   return r.hist.count > 0 || Object.values(r.hists ?? {}).some((h) => h.count > 0) || Object.values(r.counts ?? {}).some((n) => n > 0);
 }
 

@@ -5,7 +5,7 @@
 import { BpfObject, type RodataValue } from '../bpf-loader/object.js';
 import type { StructLayout, StructSpec } from '../bpf-loader/layout.js';
 import { HIST_SLOTS } from '../histogram/loglinear.js';
-import { histOffsets, mergeRowsByKey, sumPerCpuHist, sumPerCpuU64 } from '../histogram/bpf-hist.js';
+import { hasValues, histOffsets, mergeRowsByKey, sumPerCpuHist, sumPerCpuU64 } from '../histogram/bpf-hist.js';
 import type { CgroupMount } from '../containers/cgroup.js';
 import type { LatencyRow, LatencyValues } from '../model/latency.js';
 import { logDebug } from '../log.js';
@@ -112,7 +112,7 @@ export class LatencySession<K, R extends LatencyRow, E> {
     for (const { key, value } of this.obj.mapEntries(this.rowsMap)) {
       const v = this.readValue(value);
       // An array map holds every index: those never written are no rows.
-      if (!v.hist.count && !Object.values(v.hists ?? {}).some((h) => h.count) && !Object.values(v.counts ?? {}).some((n) => n)) continue;
+      if (!hasValues(v)) continue;
       rows.push({ ...this.labelKey(this.keyLayout.decode(key)), ...v } as R);
     }
     return mergeRowsByKey(rows);

@@ -4,8 +4,8 @@
 import { hasTpBtf, hasTpBtfWithCurrentTask } from '../bpf-loader/probe.js';
 import type { BpfObject } from '../bpf-loader/object.js';
 import { HuatuoError, ExitCode } from '../errors.js';
-import { CgroupNames, HIER_NAMES, type CgroupMount } from '../containers/cgroup.js';
-import { containerRowLabels } from '../containers/labels.js';
+import { CgroupNames } from '../containers/cgroup.js';
+import { podNameOf } from '../containers/labels.js';
 import { mergeRowsByKey } from '../histogram/bpf-hist.js';
 import type { SideTable } from '../model/latency.js';
 import { MEMORY_TITLE, MEMRECLAIM_KINDS, type MemreclaimBy, type MemreclaimEvent, type MemreclaimKind, type MemreclaimRow } from '../model/memreclaim.js';
@@ -119,7 +119,6 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
   const byCgroup = o.by === 'cgroup' || o.by === 'pod' || o.by === 'container';
   const symbolizer = new Symbolizer({ cxxfilt: false });
   let kindNames: string[] = [];
-  let mount: CgroupMount | undefined;
   const session = LatencySession.start<Key, SubRow, RawEvent>({
     tool: 'memreclaim',
     programs,
@@ -133,9 +132,8 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
     },
     key: { struct: 'memreclaim_key', spec: MEMRECLAIM_KEY_SPEC },
     value: { map: 'stalls', struct: 'memreclaim_stats', spec: MEMRECLAIM_STATS_SPEC, hist: 'stall', counts: ['pages'] },
-    label: (_obj, m) => {
-      mount = m;
-      const labeller = new TaskKeyLabeller(o.by, { mount: m, resolver: o.cgroups.resolver });
+    label: (_obj, mount) => {
+      const labeller = new TaskKeyLabeller(o.by, { mount, resolver: o.cgroups.resolver });
       return (k) => {
         const task = labeller.label(k.task);
         const kind = (kindNames[k.kind] ?? `kind${k.kind}`) as MemreclaimKind;
@@ -162,9 +160,10 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
     } : undefined,
   });
 
+  const mount = session.cgroupMount;
   const names = mount ? new CgroupNames(mount) : undefined;
   const context = mount ? new MemoryContextReader(mount) : undefined;
-  const seen = new Map<string, number>(); // cgroup path → id, of every row so far
+  const seen = new Set<string>(); // cgroup paths of every row so far
   const read = session.readHistograms.bind(session) as () => SubRow[];
   /** Sub-rows (order, gfp) merged into one row per key and kind, naming the order and flags of most stalls. */
   const readHistograms = (): MemreclaimRow[] => {
@@ -182,7 +181,7 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
       if (cgroupId === undefined || !context || !names) return row;
       const path = names.name(cgroupId);
       if (path.startsWith('cgroup:')) return { ...row, limit_bytes: null, usage_bytes: null, limited_by: null, psi_some_avg10: null };
-      seen.set(path, cgroupId);
+      seen.add(path);
       const c = context.read(path);
       return { ...row, limit_bytes: c.limit_bytes, usage_bytes: c.usage_bytes, limited_by: c.limited_by, psi_some_avg10: c.psi_some_avg10 };
     });
@@ -194,30 +193,26 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
   if (context && names) for (const path of names.paths(MAX_BASELINE_CGROUPS)) first.set(path, context.counters(path));
   const last = new Map<string, MemoryCounters>();
   const side = (): { interval: SideTable[]; total: SideTable[] } => {
-    const rowsOf = (base: Map<string, MemoryCounters>, now: Map<string, MemoryCounters>) => [...now].map(([path, cur]) => {
-      const c = context!.read(path);
-      const d = countersDelta(cur, base.get(path));
+    if (!context) return { interval: [], total: [] };
+    // Each cgroup read once: its gauges and counters now, its counters' deltas against a base.
+    const now = [...seen].map((path) => context.read(path));
+    const rowsOf = (base: Map<string, MemoryCounters>) => now.map((c) => {
+      const d = countersDelta(c, base.get(c.cgroup));
       return {
-        cgroup: path, hierarchy: c.hierarchy, limited_by: c.limited_by, limit_bytes: c.limit_bytes, usage_bytes: c.usage_bytes,
+        cgroup: c.cgroup, hierarchy: c.hierarchy, limited_by: c.limited_by, limit_bytes: c.limit_bytes, usage_bytes: c.usage_bytes,
         high: d.events.high ?? null, max: d.events.max ?? null, oom: d.events.oom ?? null, oom_kill: d.events.oom_kill ?? null,
         pgscan: d.pgscan, pgsteal: d.pgsteal, psi_some_avg10: c.psi_some_avg10, psi_full_avg10: c.psi_full_avg10, psi_source: c.psi_source,
       };
     });
-    if (!context) return { interval: [], total: [] };
-    const now = new Map([...seen.keys()].map((p) => [p, context.counters(p)]));
-    const interval = rowsOf(new Map([...first, ...last]), now);
-    const total = rowsOf(first, now);
-    for (const [p, c] of now) last.set(p, c);
+    const interval = rowsOf(new Map([...first, ...last]));
+    const total = rowsOf(first);
+    for (const c of now) last.set(c.cgroup, c);
     return { interval: [{ name: 'memory', title: MEMORY_TITLE, rows: interval }], total: [{ name: 'memory', title: MEMORY_TITLE, rows: total }] };
   };
 
   // Slow stalls: stacks symbolized at the tick from the maps read on arrival, pods named.
   const take = session.takeEvents.bind(session) as () => RawEvent[];
-  const podOf = (id: number): string | null => {
-    if (!mount) return null;
-    const l = containerRowLabels('pod', o.cgroups.resolver(), mount.hier, id);
-    return l.namespace ? `${l.namespace}/${l.pod}` : l.pod ?? null;
-  };
+  const podOf = (id: number): string | null => (mount ? podNameOf(o.cgroups.resolver(), mount.hier, id) : null);
   const takeEvents = (): MemreclaimEvent[] => take().map((e) => {
     const kind = (kindNames[e.kind] ?? `kind${e.kind}`) as MemreclaimKind;
     const kernel = dropTracer(symbolizer.symbolize({ tgid: e.tgid, kernel: e.kernelAddrs ?? [], user: [] }).map((f) => f.name).reverse());
@@ -235,6 +230,5 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
       symbolizer.close();
       close();
     },
-    hierarchyName: mount ? HIER_NAMES[mount.hier] : 'none',
   });
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hasTpBtfWithCurrentTask } from '../bpf-loader/probe.js';
 import type { BpfObject } from '../bpf-loader/object.js';
 import { HuatuoError, ExitCode, usageError } from '../errors.js';
-import { containerRowLabels } from '../containers/labels.js';
+import { podNameOf } from '../containers/labels.js';
 import type { SideTable } from '../model/latency.js';
 import { SOFTNET_TITLE, taskByOf, type SoftirqBy, type SoftirqEvent, type SoftirqRow, type SoftnetRow } from '../model/softirq.js';
 import type { TaskFilter } from './filter.js';
@@ -157,11 +157,7 @@ export function startSoftirq(o: SoftirqOptions): SoftirqSession {
   });
   // Slow runs name the pod of the task they ran on top of, where the cgroup ids allow it.
   const mount = session.cgroupMount;
-  const podOf = (cgroupId: number): string | null => {
-    if (!mount) return null;
-    const l = containerRowLabels('pod', o.cgroups.resolver(), mount.hier, cgroupId);
-    return l.namespace ? `${l.namespace}/${l.pod}` : l.pod ?? null;
-  };
+  const podOf = (cgroupId: number): string | null => (mount ? podNameOf(o.cgroups.resolver(), mount.hier, cgroupId) : null);
   const take = session.takeEvents.bind(session) as () => RawEvent[];
   const softnet = new SoftnetWatch();
   return Object.assign(session as unknown as LatencySession<SoftirqKey, SoftirqRow, SoftirqEvent>, {
