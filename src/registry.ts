@@ -65,6 +65,16 @@ export const TOOLS: ToolDefinition[] = [
     boundary: async () => (await import('./tools/memreclaim.js')).MEMRECLAIM_BOUNDARY,
   },
   {
+    name: 'netdrop',
+    summary: 'dropped packets counted per kernel drop reason, location and pod, with the packets as rate-limited events',
+    bpf: 'netdrop',
+    needs: [['privileges'], ['btf'], ['ringbuf'], ['tp_btf', 'raw_tp'], ['tp:kfree_skb'], ['kfree_skb_args']],
+    probes: async () => (await import('./tools/netdrop.js')).netdropProbes,
+    command: async () => (await import('./commands/netdrop.js')).netdropCommand(),
+    report: async () => (await import('./output/netdrop-fields.js')).netdropReportFields,
+    boundary: async () => (await import('./tools/netdrop.js')).NETDROP_BOUNDARY,
+  },
+  {
     name: 'profile',
     summary: 'CPU sampling with kernel and user stacks, symbolized, as flame graphs and exports',
     bpf: 'profile',

@@ -135,6 +135,14 @@ Napi::Value KernelHasTypeJs(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), KernelHasType(info.Env(), kind, name));
 }
 
+Napi::Value KernelModuleEnumsJs(const Napi::CallbackInfo& info) {
+  return KernelModuleEnums(info.Env(), ArgString(info, 0, "module"));
+}
+
+Napi::Value KernelTracepointArgsJs(const Napi::CallbackInfo& info) {
+  return KernelTracepointArgs(info.Env(), ArgString(info, 0, "tracepoint"));
+}
+
 Napi::Value LibbpfVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), std::to_string(libbpf_major_version()) + "." +
                                            std::to_string(libbpf_minor_version()));
@@ -157,6 +165,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kernelHasField", Napi::Function::New<KernelHasFieldJs>(env, "kernelHasField"));
   exports.Set("kernelEnum", Napi::Function::New<KernelEnumJs>(env, "kernelEnum"));
   exports.Set("kernelHasType", Napi::Function::New<KernelHasTypeJs>(env, "kernelHasType"));
+  exports.Set("kernelModuleEnums", Napi::Function::New<KernelModuleEnumsJs>(env, "kernelModuleEnums"));
+  exports.Set("kernelTracepointArgs", Napi::Function::New<KernelTracepointArgsJs>(env, "kernelTracepointArgs"));
   exports.Set("libbpfVersion", Napi::Function::New<LibbpfVersion>(env, "libbpfVersion"));
   return exports;
 }

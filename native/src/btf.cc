@@ -241,4 +241,52 @@ bool KernelHasType(Napi::Env env, const std::string& kind, const std::string& na
                                       "datasec, float)");
 }
 
+Napi::Value KernelModuleEnums(Napi::Env env, const std::string& module) {
+  if (module.empty() || module.find('/') != std::string::npos || module[0] == '.') return env.Null();
+  const struct btf* base = KernelBtf(env);
+  struct btf* btf = btf__parse_split(("/sys/kernel/btf/" + module).c_str(), const_cast<struct btf*>(base));
+  if (!btf) return env.Null();  // module not loaded, or built without BTF
+  Napi::Object out = Napi::Object::New(env);
+  // Split BTF: the module's own types come after the base's.
+  for (__u32 id = btf__type_cnt(base); id < btf__type_cnt(btf); id++) {
+    const struct btf_type* t = btf__type_by_id(btf, id);
+    if (!t || !(btf_is_enum(t) || btf_is_enum64(t))) continue;
+    std::string name = NameOf(btf, t);
+    if (!name.empty() && !out.Has(name)) out.Set(name, EnumToJs(env, btf, name));
+  }
+  btf__free(btf);
+  return out;
+}
+
+Napi::Value KernelTracepointArgs(Napi::Env env, const std::string& tracepoint) {
+  const struct btf* btf = KernelBtf(env);
+  __s32 id = btf__find_by_name_kind(btf, ("btf_trace_" + tracepoint).c_str(), BTF_KIND_TYPEDEF);
+  if (id <= 0) return env.Null();
+  const struct btf_type* t = btf__type_by_id(btf, SkipModifiers(btf, id));
+  if (!t || !btf_is_ptr(t)) return env.Null();
+  const struct btf_type* proto = btf__type_by_id(btf, t->type);
+  if (!proto || !btf_is_func_proto(proto)) return env.Null();
+  const struct btf_param* p = btf_params(proto);
+  __u16 n = btf_vlen(proto);
+  // The first parameter is the tracepoint's `void *__data`, not an argument of the event.
+  Napi::Array out = Napi::Array::New(env, n > 0 ? n - 1 : 0);
+  for (__u16 i = 1; i < n; i++) {
+    Napi::Object arg = Napi::Object::New(env);
+    __u32 tid = SkipModifiers(btf, p[i].type);
+    const struct btf_type* at = tid ? btf__type_by_id(btf, tid) : nullptr;
+    const char* kinds[] = {"void", "int", "ptr", "array", "struct", "union", "enum"};
+    __u32 k = at ? btf_kind(at) : 0;
+    arg.Set("kind", k <= BTF_KIND_ENUM ? kinds[k] : (k == BTF_KIND_ENUM64 ? "enum" : "other"));
+    // A pointer names what it points to ("sock" for struct sock *, "" for void *).
+    const struct btf_type* named = at;
+    if (at && btf_is_ptr(at)) {
+      __u32 to = SkipModifiers(btf, at->type);
+      named = to ? btf__type_by_id(btf, to) : nullptr;
+    }
+    arg.Set("name", named ? NameOf(btf, named) : "");
+    out.Set(i - 1, arg);
+  }
+  return out;
+}
+
 }  // namespace huatuo

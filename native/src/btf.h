@@ -34,4 +34,13 @@ Napi::Value EnumToJs(Napi::Env env, const struct btf* btf, const std::string& na
 // The same for the running kernel's BTF.
 Napi::Value KernelEnum(Napi::Env env, const std::string& name);
 
+// Every named enum of a loaded module's BTF (/sys/kernel/btf/<module>, split on vmlinux)
+// as { enum: { NAME: value } }; null when the module has no BTF there.
+Napi::Value KernelModuleEnums(Napi::Env env, const std::string& module);
+
+// The arguments of tracepoint `name` from its btf_trace_<name> prototype (without the
+// leading `void *__data`), each as { kind: 'ptr'|'int'|'enum'|…, name } where a pointer
+// names its pointee; null when the kernel has no such prototype.
+Napi::Value KernelTracepointArgs(Napi::Env env, const std::string& tracepoint);
+
 }  // namespace huatuo

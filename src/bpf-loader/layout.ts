@@ -160,7 +160,14 @@ export class StructLayout<T = Record<string, FieldValue>> {
 }
 
 /** Write a JS value into a C field by its BTF type (shared by struct encoding and rodata). */
-export function writeScalar(buf: Buffer, f: { name: string; offset: number; size: number; type?: NativeBtfType }, v: number | string | boolean | bigint): void {
+export function writeScalar(buf: Buffer, f: { name: string; offset: number; size: number; type?: NativeBtfType }, v: number | string | boolean | bigint | Uint8Array): void {
+  if (v instanceof Uint8Array) {
+    // Bytes for a byte array (an address): exactly its size.
+    if (v.length > f.size) throw new Error(`${f.name}: ${v.length} bytes do not fit in ${f.size}`);
+    buf.fill(0, f.offset, f.offset + f.size);
+    buf.set(v, f.offset);
+    return;
+  }
   if (typeof v === 'string') {
     const bytes = Buffer.from(v, 'utf8');
     if (bytes.length >= f.size) throw new Error(`${f.name}: "${v}" does not fit in ${f.size} bytes`);

@@ -178,6 +178,10 @@ export interface NativeAddon {
   kernelEnum(name: string): Record<string, number> | null;
   /** Whether the running kernel's BTF has a type of that kind ('struct', 'enum', 'func', 'typedef', …) and name. */
   kernelHasType(kind: string, name: string): boolean;
+  /** Every named enum of a loaded module's BTF (/sys/kernel/btf/<module>) as { enum: { NAME: value } }; null if absent. */
+  kernelModuleEnums(module: string): Record<string, Record<string, number>> | null;
+  /** A tracepoint's arguments from its btf_trace_<name> prototype ({kind, name}, a pointer named by its pointee); null if absent. */
+  kernelTracepointArgs(tracepoint: string): Array<{ kind: string; name: string }> | null;
   /** The libbpf version string, e.g. '1.1'. */
   libbpfVersion(): string;
 }

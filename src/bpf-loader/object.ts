@@ -9,7 +9,7 @@ import { bpfObjectPath } from '../paths.js';
 import { logDebug, isVerbose } from '../log.js';
 import { track, untrack } from './lifetime.js';
 
-export type RodataValue = number | bigint | boolean | string;
+export type RodataValue = number | bigint | boolean | string | Uint8Array;
 
 type State = 'opened' | 'loaded' | 'closed';
 

@@ -1,7 +1,7 @@
 // Turns a running latency tool (cumulative per-key histograms in a BPF map, plus slow
 // events from a ring buffer) into snapshots: one per interval and a final summary.
 // Knows nothing about views; sinks take the snapshots.
-import { IntervalRows } from '../histogram/bpf-hist.js';
+import { IntervalRows, rowCount, withRates } from '../histogram/bpf-hist.js';
 import { OverheadMeter } from '../bpf-loader/overhead.js';
 import type { LatencySnapshot, LatencyValues, SideTable } from '../model/latency.js';
 import type { BpfObject } from '../bpf-loader/object.js';
@@ -12,6 +12,8 @@ export interface LatencySource<R extends { key: string } & LatencyValues, E> {
   readHistograms(): R[];
   takeEvents(): E[];
   lost(): { ringbuf_full: number; rate_limited: number };
+  /** Counts a counter tool shows per second too (netdrop's packets): each snapshot's rows get `rates` of them. */
+  readonly rateCounts?: readonly string[];
   /** Tables beside the rows, if the tool has any: the interval's (since the last call) and the run's. */
   side?(): { interval: SideTable[]; total: SideTable[] };
 }
@@ -40,12 +42,18 @@ export class LatencyCollector<R extends { key: string } & LatencyValues, E> {
     return Number(now - since) / 1e9;
   }
 
+  private rated(rows: R[], seconds: number): R[] {
+    const names = this.source.rateCounts;
+    return names?.length ? rows.map((r) => withRates(r, names, seconds)) : rows;
+  }
+
   /** What happened since the previous call. */
   interval(): LatencySnapshot<R, E> {
     const now = process.hrtime.bigint();
     const rows = this.source.readHistograms();
     this.lastRows = rows;
-    const intervalRows = this.intervals.delta(rows);
+    const window = this.elapsed(now, this.lastTick);
+    const intervalRows = this.rated(this.intervals.delta(rows), window);
     const side = this.source.side?.();
     this.lastSide = side?.total;
     const events = this.source.takeEvents();
@@ -53,9 +61,8 @@ export class LatencyCollector<R extends { key: string } & LatencyValues, E> {
       if (this.allEvents.length < SUMMARY_EVENTS) this.allEvents.push(e);
       else this.droppedEvents++;
     }
-    const window = this.elapsed(now, this.lastTick);
     this.lastTick = now;
-    const counted = intervalRows.reduce((s, r) => s + r.hist.count, 0);
+    const counted = intervalRows.reduce((s, r) => s + rowCount(r), 0);
     return {
       kind: 'interval',
       time: new Date().toISOString(),
@@ -73,8 +80,8 @@ export class LatencyCollector<R extends { key: string } & LatencyValues, E> {
   /** Everything since start: call after the last interval(). */
   summary(): LatencySnapshot<R, E> & { events_dropped_from_summary: number } {
     const now = process.hrtime.bigint();
-    const rows = this.lastRows;
     const total = this.elapsed(now, this.started);
+    const rows = this.rated(this.lastRows, total);
     return {
       kind: 'summary',
       time: new Date().toISOString(),
@@ -82,7 +89,7 @@ export class LatencyCollector<R extends { key: string } & LatencyValues, E> {
       window_s: total,
       rows,
       events: this.allEvents,
-      events_per_s: total > 0 ? rows.reduce((s, r) => s + r.hist.count, 0) / total : 0,
+      events_per_s: total > 0 ? rows.reduce((s, r) => s + rowCount(r), 0) / total : 0,
       lost: this.source.lost(),
       overhead: this.meter.total(),
       ...(this.lastSide ? { side: this.lastSide } : {}),

@@ -12,7 +12,7 @@ import { preflight } from '../bpf-loader/preflight.js';
 import { stopOnSignals } from '../collector/ticks.js';
 import type { LatencySource } from '../collector/latency-collector.js';
 import { sortNames, type Field } from '../model/fields.js';
-import type { LatencyOutputSpec, LatencyRow } from '../model/latency.js';
+import type { KeyedValues, LatencyOutputSpec } from '../model/latency.js';
 import type { TaskFilter } from '../tools/filter.js';
 import type { CgroupMount } from '../containers/cgroup.js';
 import { setVerbose } from '../log.js';
@@ -34,13 +34,13 @@ export interface LatencyStart<F> {
   thresholdNs: number;
 }
 
-export interface LatencyToolSpec<F extends LatencyFlags, R extends LatencyRow, E> {
+export interface LatencyToolSpec<F extends LatencyFlags, R extends KeyedValues, E> {
   /** The tool's name (its description is its summary in src/registry.ts, set by the CLI). */
   name: string;
   /** --by values, the first is the default. */
   by: readonly string[];
-  /** What --threshold reports, for the help. */
-  thresholdHelp: string;
+  /** What --threshold reports, for the help; a counter tool without one has no --threshold nor --max-events. */
+  thresholdHelp?: string;
   /** The tool's own flags. */
   options?(cmd: Command): void;
   examples: Array<[string, string]>;
@@ -59,14 +59,15 @@ export interface LatencyToolSpec<F extends LatencyFlags, R extends LatencyRow, E
   start(s: LatencyStart<F>): { session: LatencySource<R, E> & { close(): void }; meta: Record<string, string | number | boolean> };
 }
 
-export function latencyCommand<F extends LatencyFlags, R extends LatencyRow, E>(spec: LatencyToolSpec<F, R, E>): Command {
+export function latencyCommand<F extends LatencyFlags, R extends KeyedValues, E>(spec: LatencyToolSpec<F, R, E>): Command {
   const cmd = new Command(spec.name);
   addFilterOptions(cmd);
-  cmd
-    .addOption(new Option('--by <key>', 'one histogram per').choices(spec.by).default(spec.by[0]))
-    .option('--threshold <time>', `${spec.thresholdHelp} (e.g. 10ms; a bare number is in the display unit)`)
-    .addOption(new Option('--sort <field>', 'sort rows by a statistics or key column (see the table headers)').default(spec.sortBy ?? 'p99'))
-    .addOption(new Option('--max-events <n>', 'slow events per second per CPU, the rest are counted (0: no limit)').argParser(intArg({ min: 0, max: 1_000_000 })).default(1000));
+  cmd.addOption(new Option('--by <key>', spec.thresholdHelp ? 'one histogram per' : 'one row per').choices(spec.by).default(spec.by[0]));
+  if (spec.thresholdHelp) cmd.option('--threshold <time>', `${spec.thresholdHelp} (e.g. 10ms; a bare number is in the display unit)`);
+  cmd.addOption(new Option('--sort <field>', 'sort rows by a statistics or key column (see the table headers)').default(spec.sortBy ?? 'p99'));
+  if (spec.thresholdHelp) {
+    cmd.addOption(new Option('--max-events <n>', 'slow events per second per CPU, the rest are counted (0: no limit)').argParser(intArg({ min: 0, max: 1_000_000 })).default(1000));
+  }
   spec.options?.(cmd);
   addTimingOptions(cmd);
   addOutputOptions(cmd);

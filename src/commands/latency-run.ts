@@ -6,7 +6,7 @@ import { jsonSink, plainSink, latencyRecord, type LatencyOutputSpec, type Latenc
 import { makeCapture, writeCapture } from '../capture/capture.js';
 import type { Histogram } from '../histogram/loglinear.js';
 
-export interface LatencyRun<R extends { key: string; hist: Histogram }, E> {
+export interface LatencyRun<R extends { key: string; hist?: Histogram }, E> {
   session: LatencySource<R, E> & { close(): void };
   /** Created before the session started, so Ctrl-C during start-up is a normal end too. */
   stop: Stopper;
@@ -16,7 +16,7 @@ export interface LatencyRun<R extends { key: string; hist: Histogram }, E> {
   spec: LatencyOutputSpec<R, E>;
 }
 
-export async function runLatencyTool<R extends { key: string; hist: Histogram }, E>(run: LatencyRun<R, E>): Promise<void> {
+export async function runLatencyTool<R extends { key: string; hist?: Histogram }, E>(run: LatencyRun<R, E>): Promise<void> {
   const started = new Date();
   const stop = run.stop;
   const collector = new LatencyCollector(run.session);

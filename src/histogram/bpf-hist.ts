@@ -10,14 +10,33 @@ export interface HistOffsets {
   size: number;
 }
 
-/** What a row measured: its histogram, and for some tools more histograms and counts. */
+/**
+ * What a row measured: a latency tool's histogram (and for some tools more histograms and
+ * counts), or a counter tool's counts alone (netdrop's packets and bytes) with their rates.
+ */
 export interface LatencyValues {
-  /** The row's main histogram (COUNT and the statistics columns). */
-  hist: Histogram;
+  /** The row's main histogram (COUNT and the statistics columns); absent in counter rows. */
+  hist?: Histogram;
   /** Further histograms by name (softirq's raise→entry `delay`). */
   hists?: Record<string, Histogram>;
-  /** Counts by name (softirq's runs in `ksoftirqd`). */
+  /** Counts by name (softirq's runs in `ksoftirqd`, netdrop's `packets`). */
   counts?: Record<string, number>;
+  /** Text fields of the map value (netdrop's device name), as the first CPU that set them has them. */
+  texts?: Record<string, string>;
+  /** Counts per second over the snapshot's window, for the counts the tool rates (netdrop). */
+  rates?: Record<string, number>;
+}
+
+/** What a row counted: its histogram's entries, else its first count (a counter row's packets). */
+export function rowCount(r: LatencyValues): number {
+  if (r.hist) return r.hist.count;
+  for (const n of Object.values(r.counts ?? {})) return n;
+  return 0;
+}
+
+/** The row with per-second rates of the named counts over a window of `seconds`. */
+export function withRates<R extends LatencyValues>(r: R, names: readonly string[], seconds: number): R {
+  return { ...r, rates: Object.fromEntries(names.map((n) => [n, seconds > 0 ? (r.counts?.[n] ?? 0) / seconds : 0])) };
 }
 
 /** What histOffsets needs of a struct's layout (the loader's StructLayout has it). */
@@ -85,7 +104,7 @@ export function rowDelta<R extends LatencyValues>(cur: R, prev: R | undefined): 
   if (!prev) return hasValues(cur) ? cur : undefined;
   const d: R = {
     ...cur,
-    hist: subtract(cur.hist, prev.hist),
+    hist: cur.hist && prev.hist ? subtract(cur.hist, prev.hist) : cur.hist,
     hists: mapValues(cur.hists, prev.hists, (h, p) => (p ? subtract(h, p) : h)),
     counts: mapValues(cur.counts, prev.counts, (n, p) => n - (p ?? 0)),
   };
@@ -94,7 +113,7 @@ export function rowDelta<R extends LatencyValues>(cur: R, prev: R | undefined): 
 
 /** Whether a row measured anything: a histogram entry or a count. */
 export function hasValues(r: LatencyValues): boolean {
-  return r.hist.count > 0 || Object.values(r.hists ?? {}).some((h) => h.count > 0) || Object.values(r.counts ?? {}).some((n) => n > 0);
+  return (r.hist?.count ?? 0) > 0 || Object.values(r.hists ?? {}).some((h) => h.count > 0) || Object.values(r.counts ?? {}).some((n) => n > 0);
 }
 
 /** Keeps the previous cumulative row per key, to report what each interval added. */
@@ -120,7 +139,7 @@ export function mergeRowsByKey<R extends LatencyValues & { key: string }>(rows: 
     const prev = out.get(r.key);
     out.set(r.key, prev ? {
       ...prev,
-      hist: merge(prev.hist, r.hist),
+      hist: prev.hist && r.hist ? merge(prev.hist, r.hist) : prev.hist ?? r.hist,
       hists: mapValues(prev.hists, r.hists, (h, o) => (o ? merge(h, o) : h)),
       counts: mapValues(prev.counts, r.counts, (n, o) => n + (o ?? 0)),
     } : r);

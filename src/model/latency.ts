@@ -28,7 +28,13 @@ export interface TaskKeyRow {
 export type { LatencyValues } from '../histogram/bpf-hist.js';
 import type { LatencyValues } from '../histogram/bpf-hist.js';
 
-export interface LatencyRow extends TaskKeyRow, LatencyValues {}
+/** Any tool's row: a unique key and what it measured (a counter tool's rows have no histogram). */
+export type KeyedValues = { key: string } & LatencyValues;
+
+/** A latency tool's row: it always has its histogram. */
+export interface LatencyRow extends TaskKeyRow, LatencyValues {
+  hist: Histogram;
+}
 
 /** A table beside the rows, per snapshot (softirq's softnet_stat deltas): same fields for every sink. */
 export interface SideTable {
@@ -59,7 +65,7 @@ export interface LatencySnapshot<R, E> {
 }
 
 /** How a latency tool's snapshots are shown: the same for every sink. */
-export interface LatencyOutputSpec<R extends { key: string; hist: Histogram }, E> {
+export interface LatencyOutputSpec<R extends { key: string; hist?: Histogram }, E> {
   tool: string;
   /** Extra facts for every record (e.g. by, method). */
   meta: Record<string, string | number | boolean>;

@@ -102,7 +102,7 @@ export function cgroupContextFrom(o: CommonOptions, toolDefault?: (mounts: Cgrou
   return { mounts, mount, resolver: get };
 }
 
-function podSelector(o: CommonOptions): PodSelector | undefined {
+export function podSelector(o: CommonOptions): PodSelector | undefined {
   const sel: PodSelector = { pod: o.pod, namespace: o.namespace, container: o.container, containerId: o.containerId };
   return Object.values(sel).some((v) => v !== undefined) ? sel : undefined;
 }

@@ -15,13 +15,13 @@ export type { LatencySink } from '../model/latency.js';
 
 
 /** A snapshot as its JSON record (also the capture's interval/summary shape). */
-export function latencyRecord<R extends { key: string; hist: Histogram }, E>(
+export function latencyRecord<R extends { key: string; hist?: Histogram }, E>(
   spec: LatencyOutputSpec<R, E>,
   s: LatencySnapshot<R, E>,
 ): Record<string, unknown> {
   const rows = sortRows(s.rows, sortField(spec.fields, spec.sortBy)).map((r) => ({
     ...jsonRow(spec.fields, r),
-    hist: sparseSlots(r.hist),
+    ...(r.hist ? { hist: sparseSlots(r.hist) } : {}),
     ...moreValues(r),
   }));
   return {
@@ -41,13 +41,15 @@ export function latencyRecord<R extends { key: string; hist: Histogram }, E>(
   };
 }
 
-/** A row's further histograms and counts (softirq's delay and ksoftirqd), when it has any. */
-function moreValues(r: LatencyValues): Record<string, unknown> {
+/** A row's further histograms, counts and rates (softirq's delay, netdrop's packets), and its stack (netdrop --stack), when it has any. */
+function moreValues(r: LatencyValues & { stack?: string[] }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (r.hists) {
     out.hists = Object.fromEntries(Object.entries(r.hists).map(([name, h]) => [name, { count: h.count, sum_ns: h.sumNs, max_ns: h.maxNs, slots: sparseSlots(h) }]));
   }
   if (r.counts) out.counts = { ...r.counts };
+  if (r.stack) out.stack = r.stack;
+  if (r.rates) out.rates = Object.fromEntries(Object.entries(r.rates).map(([n, v]) => [n, Math.round(v * 1000) / 1000]));
   return out;
 }
 
@@ -55,7 +57,7 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-export function jsonSink<R extends { key: string; hist: Histogram }, E>(spec: LatencyOutputSpec<R, E>): LatencySink<R, E> {
+export function jsonSink<R extends { key: string; hist?: Histogram }, E>(spec: LatencyOutputSpec<R, E>): LatencySink<R, E> {
   return {
     interval: (s) => writeNdjson(latencyRecord(spec, s)),
     summary: (s) => writeNdjson(latencyRecord(spec, s)),
@@ -70,7 +72,7 @@ export function statusLine<R, E>(s: LatencySnapshot<R, E>): string {
   return `${s.time.slice(11, 19)}  ${s.elapsed_s.toFixed(1)}s  ${Math.round(s.events_per_s)} events/s  lost ${lost}  ${bpf}  huatuo ${o.user_cpu_pct.toFixed(1)}%cpu`;
 }
 
-export function plainSink<R extends { key: string; hist: Histogram }, E>(spec: LatencyOutputSpec<R, E>): LatencySink<R, E> {
+export function plainSink<R extends { key: string; hist?: Histogram }, E>(spec: LatencyOutputSpec<R, E>): LatencySink<R, E> {
   const print = (s: LatencySnapshot<R, E>, title: string) => {
     const rows = sortRows(s.rows, sortField(spec.fields, spec.sortBy));
     const out = [`${title}  ${statusLine(s)}`];

@@ -10,7 +10,7 @@ import { plainSink } from './latency-output.js';
 import { writeNdjson } from './ndjson.js';
 import { results } from './results.js';
 
-type Row = { key: string; hist: Histogram } & Record<string, unknown>;
+type Row = { key: string; hist?: Histogram } & Record<string, unknown>;
 
 /** A latency tool's field tables for its captures (from its definition in src/registry.ts). */
 export interface LatencyTables {
@@ -28,7 +28,8 @@ interface RecordRow {
   count: number;
   avg_ns: number;
   max_ns: number;
-  hist: Array<[number, number]>;
+  /** Absent in a counter tool's rows (counts and rates only). */
+  hist?: Array<[number, number]>;
   hists?: Record<string, SparseHist>;
   counts?: Record<string, number>;
   [k: string]: unknown;
@@ -45,10 +46,10 @@ export function reprintLatencyCapture(c: Capture, json: boolean, tables: Latency
   const fields = tables.fields(meta) as unknown as Field<Row>[];
   const eventFields = tables.eventFields as unknown as Field<unknown>[];
   const rec = data.summary as unknown as LatencySnapshot<RecordRow, unknown> & { rows: RecordRow[] };
-  const rows: Row[] = rec.rows.map((r, i) => ({
+  const rows: Row[] = rec.rows.map(({ hist: _h, ...r }, i): Row => ({
     ...r,
     key: String(i),
-    hist: fromSparse(r.hist, r.count, r.avg_ns * r.count, r.max_ns),
+    ...(_h ? { hist: fromSparse(_h, r.count, r.avg_ns * r.count, r.max_ns) } : {}),
     ...(r.hists ? { hists: Object.fromEntries(Object.entries(r.hists).map(([n, h]) => [n, fromSparse(h.slots, h.count, h.sum_ns, h.max_ns)])) } : {}),
   }));
   const summary = data.summary as Record<string, unknown>;

@@ -18,6 +18,16 @@ const TEXT_TYPES = new Set(['t', 'T', 'w', 'W']);
 /** Text-typed markers that end text rather than name a function. */
 const END_MARKER = /^(_etext|_einittext|_end|__\w*text_end)$/;
 
+/** The tracer's own frames at the leaf end of a kernel stack (the BPF program, unnamed without bpf_jit_kallsyms, and the tracepoint's glue). */
+const TRACER_FRAME = /^(bpf_prog_|bpf_trace_run\d|__bpf_trace_|__traceiter_|trace_call_bpf|\[unknown\])/;
+
+/** A kernel stack (leaf first) without the tracer's frames at its leaf end. */
+export function dropTracerFrames(leafFirst: string[]): string[] {
+  let i = 0;
+  while (i < leafFirst.length && TRACER_FRAME.test(leafFirst[i])) i++;
+  return leafFirst.slice(i);
+}
+
 export class KernelSymbols {
   private readonly frames = new Map<number, Frame>();
   /** One frame object per function. */
@@ -52,6 +62,15 @@ export class KernelSymbols {
     const f = this.resolve(a);
     this.frames.set(a, f);
     return f;
+  }
+
+  /** "function+0xoff" of a code address (a drop location), or null when no symbol covers it. */
+  functionOffset(addr: bigint): string | null {
+    if (addr < KERNEL_BASE) return null;
+    const a = Number(addr - KERNEL_BASE);
+    const i = this.table.find(a);
+    const name = i < 0 ? null : this.nameOf(i);
+    return name === null ? null : `${name}+0x${(a - this.table.starts[i]).toString(16)}`;
   }
 
   private resolve(a: number): Frame {

@@ -7,14 +7,14 @@ import type { StructLayout, StructSpec } from '../bpf-loader/layout.js';
 import { HIST_SLOTS } from '../histogram/loglinear.js';
 import { hasValues, histOffsets, mergeRowsByKey, sumPerCpuHist, sumPerCpuU64 } from '../histogram/bpf-hist.js';
 import type { CgroupMount } from '../containers/cgroup.js';
-import type { LatencyRow, LatencyValues } from '../model/latency.js';
+import type { KeyedValues, LatencyValues } from '../model/latency.js';
 import { logDebug } from '../log.js';
 import { applyTaskFilter, cgroupHierCode, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher, type TaskFilter } from './filter.js';
 
 /** struct hist (bpf/hist.h) as TypeScript reads it. */
 export const HIST_SPEC = { slots: `u64[${HIST_SLOTS}]`, count: 'u64', sum_ns: 'u64', max_ns: 'u64' } as const;
 
-export interface LatencySessionSpec<K, R extends LatencyRow, E> {
+export interface LatencySessionSpec<K, R extends KeyedValues, E> {
   /** Object stem in build/bpf/ (also the tool's name in messages). */
   tool: string;
   /** The programs to load and attach (the tool chose tp_btf or raw_tp). */
@@ -30,9 +30,12 @@ export interface LatencySessionSpec<K, R extends LatencyRow, E> {
    * The rows map and its value when it is not `hists` of struct hist: a struct whose
    * `hist` field is the main histogram, `hists` fields more histograms, `counts` u64s.
    */
-  value?: { map: string; struct: string; spec: StructSpec; hist: string; hists?: string[]; counts?: string[] };
-  /** A decoded key as a row's labels (rows sharing a key are merged); `mount` is the hierarchy its cgroup ids are in. */
-  label(obj: BpfObject, mount: CgroupMount | undefined): (k: K) => Omit<R, keyof LatencyValues>;
+  value?: { map: string; struct: string; spec: StructSpec; hist?: string; hists?: string[]; counts?: string[]; texts?: string[] };
+  /**
+   * A decoded key as a row's labels (rows sharing a key are merged); `mount` is the hierarchy
+   * its cgroup ids are in. `raw` is the key's bytes (a u64 address needs them: a number holds 53 bits).
+   */
+  label(obj: BpfObject, mount: CgroupMount | undefined): (k: K, raw: Buffer) => Omit<R, keyof LatencyValues>;
   /** Slow events, when the tool sends any (--threshold): ring buffer map and struct. */
   /** `onEvent` sees each event as it arrives, with its raw bytes (u64 addresses need them: a number holds 53 bits). */
   events?: { map: string; struct: string; spec: StructSpec; onEvent?(e: E, raw: Buffer, layout: StructLayout<E>): void };
@@ -40,12 +43,12 @@ export interface LatencySessionSpec<K, R extends LatencyRow, E> {
   configure?(obj: BpfObject): void;
 }
 
-export class LatencySession<K, R extends LatencyRow, E> {
+export class LatencySession<K, R extends KeyedValues, E> {
   private readonly keyLayout: StructLayout<K>;
   /** Decodes one per-CPU map value into the row's histograms and counts. */
   private readonly readValue: (value: Buffer) => LatencyValues;
   private readonly rowsMap: string;
-  private readonly labelKey: (k: K) => Omit<R, keyof LatencyValues>;
+  private readonly labelKey: (k: K, raw: Buffer) => Omit<R, keyof LatencyValues>;
   private readonly refresher: CgroupFilterRefresher;
   /** enum common_counter, read once from the BTF. */
   private readonly counterIndex: Record<'RINGBUF_FULL' | 'RATE_LIMITED' | 'MAX', number>;
@@ -53,21 +56,34 @@ export class LatencySession<K, R extends LatencyRow, E> {
 
   private constructor(readonly spec: LatencySessionSpec<K, R, E>, readonly obj: BpfObject, readonly cgroupMount: CgroupMount | undefined) {
     this.keyLayout = obj.struct<K>(spec.key.struct).expectSpec(spec.key.spec);
-    const hist = histOffsets(obj.struct('hist').expectSpec(HIST_SPEC));
     const v = spec.value;
+    // A counter tool's object has no struct hist: read its layout only where there are histograms.
+    const hist = !v || v.hist !== undefined || v.hists?.length ? histOffsets(obj.struct('hist').expectSpec(HIST_SPEC)) : undefined!;
     this.rowsMap = v?.map ?? 'hists';
     if (!v) {
       this.readValue = (value) => ({ hist: sumPerCpuHist(value, hist) });
     } else {
       const layout = obj.struct(v.struct).expectSpec(v.spec);
       const at = (f: string) => layout.field(f).offset;
-      const main = at(v.hist);
+      const main = v.hist === undefined ? undefined : at(v.hist);
       const hists = (v.hists ?? []).map((f) => [f, at(f)] as const);
       const counts = (v.counts ?? []).map((f) => [f, at(f)] as const);
+      const texts = (v.texts ?? []).map((f) => [f, at(f), layout.field(f).size] as const);
+      const stride = Math.ceil(layout.size / 8) * 8;
+      // A text is the same on every CPU that set it: the first one found.
+      const text = (value: Buffer, o: number, size: number): string => {
+        for (let base = 0; base + layout.size <= value.length; base += stride) {
+          const end = value.indexOf(0, base + o);
+          const s = value.toString('utf8', base + o, end < 0 || end > base + o + size ? base + o + size : end);
+          if (s) return s;
+        }
+        return '';
+      };
       this.readValue = (value) => ({
-        hist: sumPerCpuHist(value, hist, main, layout.size),
+        ...(main === undefined ? {} : { hist: sumPerCpuHist(value, hist, main, layout.size) }),
         ...(hists.length ? { hists: Object.fromEntries(hists.map(([f, o]) => [f, sumPerCpuHist(value, hist, o, layout.size)])) } : {}),
         ...(counts.length ? { counts: Object.fromEntries(counts.map(([f, o]) => [f, sumPerCpuU64(value, o, layout.size)])) } : {}),
+        ...(texts.length ? { texts: Object.fromEntries(texts.map(([f, o, size]) => [f, text(value, o, size)])) } : {}),
       });
     }
     this.labelKey = spec.label(obj, cgroupMount);
@@ -75,7 +91,7 @@ export class LatencySession<K, R extends LatencyRow, E> {
     this.counterIndex = obj.enumValues('common_counter', 'COUNTER_', ['RINGBUF_FULL', 'RATE_LIMITED', 'MAX']);
   }
 
-  static start<K, R extends LatencyRow, E>(spec: LatencySessionSpec<K, R, E>): LatencySession<K, R, E> {
+  static start<K, R extends KeyedValues, E>(spec: LatencySessionSpec<K, R, E>): LatencySession<K, R, E> {
     const mount = spec.filter.cgroups?.mount ?? spec.cgroupMount;
     const obj = BpfObject.open(spec.tool);
     try {
@@ -113,7 +129,7 @@ export class LatencySession<K, R extends LatencyRow, E> {
       const v = this.readValue(value);
       // An array map holds every index: those never written are no rows.
       if (!hasValues(v)) continue;
-      rows.push({ ...this.labelKey(this.keyLayout.decode(key)), ...v } as R);
+      rows.push({ ...this.labelKey(this.keyLayout.decode(key), key), ...v } as R);
     }
     return mergeRowsByKey(rows);
   }

@@ -10,6 +10,7 @@ import { mergeRowsByKey } from '../histogram/bpf-hist.js';
 import type { SideTable } from '../model/latency.js';
 import { MEMORY_TITLE, MEMRECLAIM_KINDS, type MemreclaimBy, type MemreclaimEvent, type MemreclaimKind, type MemreclaimRow } from '../model/memreclaim.js';
 import { Symbolizer } from '../symbolize/index.js';
+import { dropTracerFrames } from '../symbolize/kallsyms.js';
 import type { FeatureResult } from './features.js';
 import type { TaskFilter } from './filter.js';
 import { HIST_SPEC, LatencySession } from './latency-session.js';
@@ -77,14 +78,6 @@ type RawEvent = {
   kernelAddrs?: bigint[]; userAddrs?: bigint[];
 };
 
-/** The tracer's own frames at the leaf end of a kernel stack (this program, the tracepoint's glue). */
-const TRACER_FRAME = /^(bpf_prog_|bpf_trace_run\d|__bpf_trace_|__traceiter_|trace_call_bpf)/;
-
-function dropTracer(leafFirst: string[]): string[] {
-  let i = 0;
-  while (i < leafFirst.length && TRACER_FRAME.test(leafFirst[i])) i++;
-  return leafFirst.slice(i);
-}
 
 /** `n` u64 addresses at `offset` of a raw record (n < 0: bpf_get_stack failed, none). */
 function addresses(raw: Buffer, offset: number, n: number): bigint[] {
@@ -215,7 +208,7 @@ export function startMemreclaim(o: MemreclaimOptions): MemreclaimSession {
   const podOf = (id: number): string | null => (mount ? podNameOf(o.cgroups.resolver(), mount.hier, id) : null);
   const takeEvents = (): MemreclaimEvent[] => take().map((e) => {
     const kind = (kindNames[e.kind] ?? `kind${e.kind}`) as MemreclaimKind;
-    const kernel = dropTracer(symbolizer.symbolize({ tgid: e.tgid, kernel: e.kernelAddrs ?? [], user: [] }).map((f) => f.name).reverse());
+    const kernel = dropTracerFrames(symbolizer.symbolize({ tgid: e.tgid, kernel: e.kernelAddrs ?? [], user: [] }).map((f) => f.name).reverse());
     const user = symbolizer.symbolize({ tgid: e.tgid, kernel: [], user: e.userAddrs ?? [] }).map((f) => f.name).reverse();
     return {
       ts_ns: e.ts_ns, kind, stall_ns: e.stall_ns, pages: e.pages, order: e.order < 0 ? null : e.order, gfp: gfpName(kind, e.gfp),

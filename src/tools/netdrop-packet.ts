@@ -31,7 +31,12 @@ const IPV6_EXTENSIONS = new Set([0, 43, 60, 135, 139, 140]);
 const IPV6_FRAGMENT = 44;
 const TCP_FLAG_LETTERS: Array<[number, string]> = [[0x02, 'S'], [0x10, 'A'], [0x01, 'F'], [0x04, 'R'], [0x08, 'P'], [0x20, 'U'], [0x40, 'E'], [0x80, 'C']];
 
-function ipv4(b: Uint8Array, at: number): string {
+/** A TCP header's flag byte as letters (S A F R P U E C), '.' for none. */
+export function tcpFlagLetters(f: number): string {
+  return TCP_FLAG_LETTERS.filter(([bit]) => f & bit).map(([, c]) => c).join('') || '.';
+}
+
+export function ipv4Text(b: Uint8Array, at = 0): string {
   return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }
 
@@ -64,7 +69,7 @@ export function parseHeaders(b: Uint8Array): PacketHeaders | null {
     if (b.length < 20 || ihl < 20) return null;
     protocol = b[9];
     l4at = ihl;
-    base = { family: 4, src: ipv4(b, 12), dst: ipv4(b, 16), length: (b[2] << 8) | b[3] };
+    base = { family: 4, src: ipv4Text(b, 12), dst: ipv4Text(b, 16), length: (b[2] << 8) | b[3] };
     // A later fragment carries no transport header.
     if (((b[6] & 0x1f) << 8 | b[7]) !== 0) l4at = -1;
   } else if (version === 6) {
@@ -101,7 +106,7 @@ export function parseHeaders(b: Uint8Array): PacketHeaders | null {
   }
   if (l4 === 'tcp') {
     const f = b[l4at + 13];
-    out.tcp_flags = TCP_FLAG_LETTERS.filter(([bit]) => f & bit).map(([, c]) => c).join('') || '.';
+    out.tcp_flags = tcpFlagLetters(f);
   }
   if (l4 === 'icmp' || l4 === 'icmpv6') {
     out.icmp_type = b[l4at];
@@ -159,7 +164,7 @@ export function parseCidr(s: string): Cidr | null {
     const bits = Math.min(8, Math.max(0, prefix - i * 8));
     return byte & (0xff << (8 - bits)) & 0xff;
   });
-  return { family: v4 ? 4 : 6, bytes: net, prefix, text: `${v4 ? ipv4(net, 0) : ipv6Text(net)}/${prefix}` };
+  return { family: v4 ? 4 : 6, bytes: net, prefix, text: `${v4 ? ipv4Text(net, 0) : ipv6Text(net)}/${prefix}` };
 }
 
 /** Whether an address (4 or 16 bytes) is inside the CIDR. */

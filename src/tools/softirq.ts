@@ -7,9 +7,10 @@ import type { BpfObject } from '../bpf-loader/object.js';
 import { HuatuoError, ExitCode, usageError } from '../errors.js';
 import { podNameOf } from '../containers/labels.js';
 import type { SideTable } from '../model/latency.js';
-import { SOFTNET_TITLE, taskByOf, type SoftirqBy, type SoftirqEvent, type SoftirqRow, type SoftnetRow } from '../model/softirq.js';
+import { SOFTNET_TITLE, taskByOf, type SoftirqBy, type SoftirqEvent, type SoftirqRow } from '../model/softirq.js';
 import type { TaskFilter } from './filter.js';
 import { HIST_SPEC, LatencySession } from './latency-session.js';
+import { CounterTable, readSoftnet, sideOf, softnetDelta } from './counter-tables.js';
 import { TASK_KEY_SPEC, TaskKeyLabeller, taskKeyCode, type TaskKey, type TaskKeyContext } from './task-key.js';
 
 export interface SoftirqOptions {
@@ -38,43 +39,6 @@ export function parseVectors(arg: string | undefined, names: string[]): string[]
     if (!names.includes(n)) throw usageError(`--vector: no softirq ${JSON.stringify(v)} (this kernel has ${names.join(', ').toLowerCase()})`);
     return n;
   });
-}
-
-/** /proc/net/softnet_stat: per CPU, processed, dropped and time_squeeze (hex columns). */
-export function parseSoftnet(text: string): SoftnetRow[] {
-  return text.trim().split('\n').filter(Boolean).map((line, i) => {
-    const f = line.trim().split(/\s+/).map((x) => parseInt(x, 16));
-    // Since 5.10 the 13th column is the CPU; before, lines are online CPUs in order.
-    return { cpu: f.length >= 13 ? f[12] : i, processed: f[0], dropped: f[1], time_squeeze: f[2] };
-  });
-}
-
-/** softnet_stat counters since a previous reading (per CPU; the counters are u32 and wrap). */
-export function softnetDelta(cur: SoftnetRow[], prev: SoftnetRow[]): SoftnetRow[] {
-  const before = new Map(prev.map((r) => [r.cpu, r]));
-  const d = (a: number, b: number | undefined) => (b === undefined ? a : (a - b + 2 ** 32) % 2 ** 32);
-  return cur.map((r) => {
-    const p = before.get(r.cpu);
-    return { cpu: r.cpu, processed: d(r.processed, p?.processed), dropped: d(r.dropped, p?.dropped), time_squeeze: d(r.time_squeeze, p?.time_squeeze) };
-  });
-}
-
-/** Interval and since-start softnet_stat deltas, as side tables of every snapshot. */
-class SoftnetWatch {
-  private readonly first: SoftnetRow[];
-  private last: SoftnetRow[];
-
-  constructor(private readonly read = () => parseSoftnet(readFileSync('/proc/net/softnet_stat', 'utf8'))) {
-    this.first = this.last = this.read();
-  }
-
-  tables(): { interval: SideTable[]; total: SideTable[] } {
-    const now = this.read();
-    const table = (rows: SoftnetRow[]): SideTable[] => [{ name: 'softnet', title: SOFTNET_TITLE, rows: rows.map((r) => ({ ...r })) }];
-    const interval = table(softnetDelta(now, this.last));
-    this.last = now;
-    return { interval, total: table(softnetDelta(now, this.first)) };
-  }
 }
 
 /** struct softirq_key, softirq_stats and softirq_event (bpf/softirq.h) as TypeScript reads them. */
@@ -159,10 +123,10 @@ export function startSoftirq(o: SoftirqOptions): SoftirqSession {
   const mount = session.cgroupMount;
   const podOf = (cgroupId: number): string | null => (mount ? podNameOf(o.cgroups.resolver(), mount.hier, cgroupId) : null);
   const take = session.takeEvents.bind(session) as () => RawEvent[];
-  const softnet = new SoftnetWatch();
+  const side = sideOf([new CounterTable('softnet', SOFTNET_TITLE, readSoftnet, softnetDelta)]);
   return Object.assign(session as unknown as LatencySession<SoftirqKey, SoftirqRow, SoftirqEvent>, {
     attachKind,
-    side: () => softnet.tables(),
+    side,
     takeEvents: (): SoftirqEvent[] => take().map((e) => ({
       ts_ns: e.ts_ns,
       cpu: e.cpu,

@@ -14,7 +14,7 @@ import { FieldTable } from './latency-table.js';
 import { HistogramBars } from './histogram-bars.js';
 import { SlowEvents, slowEventsHeight } from './slow-events.js';
 
-export interface LatencyAppProps<R extends { key: string; hist: Histogram }, E> {
+export interface LatencyAppProps<R extends { key: string; hist?: Histogram }, E> {
   spec: LatencyOutputSpec<R, E>;
   store: LatencyStore<R, E>;
   onQuit: () => void;
@@ -25,7 +25,7 @@ export interface LatencyAppProps<R extends { key: string; hist: Histogram }, E> 
 /** Header (2) + keys (1) + view line (1) + table header (1) + Ink's last line (1). */
 const CHROME = 6;
 
-export function LatencyApp<R extends { key: string; hist: Histogram }, E>({ spec, store, onQuit, height }: LatencyAppProps<R, E>) {
+export function LatencyApp<R extends { key: string; hist?: Histogram }, E>({ spec, store, onQuit, height }: LatencyAppProps<R, E>) {
   const frame = useLatencyFrame(store);
   const view = useLatencyView(spec, frame, onQuit);
   const termRows = useTerminalRows(height);
@@ -79,7 +79,7 @@ function ViewLine({ view, room, offset, unit }: ViewLineProps) {
   );
 }
 
-interface SelectedProps<R extends { key: string; hist: Histogram }> {
+interface SelectedProps<R extends { key: string; hist?: Histogram }> {
   spec: LatencyOutputSpec<R, unknown>;
   rows: R[];
   selected: number;
@@ -87,7 +87,7 @@ interface SelectedProps<R extends { key: string; hist: Histogram }> {
 }
 
 /** The selected row's histograms, one under the other (softirq: handler time, then delay). */
-function SelectedHistogram<R extends { key: string; hist: Histogram }>({ spec, rows, selected, maxLines }: SelectedProps<R>) {
+function SelectedHistogram<R extends { key: string; hist?: Histogram }>({ spec, rows, selected, maxLines }: SelectedProps<R>) {
   const row = rows[selected];
   const hists = histogramsOf(rows, row.key);
   const lines = Math.max(3, Math.floor(maxLines / Math.max(1, hists.length)) - 1);
@@ -104,7 +104,7 @@ function SelectedHistogram<R extends { key: string; hist: Histogram }>({ spec, r
 }
 
 /** The snapshot's side tables (softirq's softnet_stat), small and under the rows. */
-function SideTables<R, E>({ spec, snap }: { spec: LatencyOutputSpec<R & { key: string; hist: Histogram }, E>; snap: LatencySnapshot<R, E> }) {
+function SideTables<R, E>({ spec, snap }: { spec: LatencyOutputSpec<R & { key: string; hist?: Histogram }, E>; snap: LatencySnapshot<R, E> }) {
   const tables = (snap.side ?? []).filter((t) => spec.sideFields?.[t.name] && t.rows.length);
   if (!tables.length) return null;
   return (
@@ -120,6 +120,6 @@ function SideTables<R, E>({ spec, snap }: { spec: LatencyOutputSpec<R & { key: s
 }
 
 /** Lines the side tables take: a blank line and a title each, a header, their rows. */
-function sideTablesHeight<R, E>(spec: LatencyOutputSpec<R & { key: string; hist: Histogram }, E>, snap: LatencySnapshot<R, E> | null | undefined): number {
+function sideTablesHeight<R, E>(spec: LatencyOutputSpec<R & { key: string; hist?: Histogram }, E>, snap: LatencySnapshot<R, E> | null | undefined): number {
   return (snap?.side ?? []).filter((t) => spec.sideFields?.[t.name] && t.rows.length).reduce((n, t) => n + 3 + t.rows.length, 0);
 }

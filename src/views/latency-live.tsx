@@ -7,7 +7,7 @@ import type { LatencyOutputSpec, LatencySink } from '../model/latency.js';
 import { createLatencyStore } from './store.js';
 import { LatencyApp } from './latency-app.js';
 
-export async function liveLatencySink<R extends { key: string; hist: Histogram }, E>(
+export async function liveLatencySink<R extends { key: string; hist?: Histogram }, E>(
   spec: LatencyOutputSpec<R, E>,
   onQuit: () => void,
   after: LatencySink<R, E>,

@@ -40,17 +40,17 @@ export function scrollOffset(prev: number, selected: number, height: number, tot
 }
 
 /** The histogram of a key (rows sharing a key, e.g. one comm in two cgroups, are merged). */
-export function histogramOf(rows: Array<{ key: string; hist: Histogram }>, key: string): Histogram | undefined {
+export function histogramOf(rows: Array<{ key: string; hist?: Histogram }>, key: string): Histogram | undefined {
   return histogramsOf(rows, key)[0]?.hist;
 }
 
 /** Every histogram of a key, the main one first ('' as its name), then the row's named ones. */
-export function histogramsOf(rows: Array<{ key: string; hist: Histogram; hists?: Record<string, Histogram> }>, key: string): Array<{ name: string; hist: Histogram }> {
+export function histogramsOf(rows: Array<{ key: string; hist?: Histogram; hists?: Record<string, Histogram> }>, key: string): Array<{ name: string; hist: Histogram }> {
   const out = new Map<string, Histogram>();
   const add = (name: string, h: Histogram) => out.set(name, out.has(name) ? merge(out.get(name)!, h) : h);
   for (const r of rows) {
     if (r.key !== key) continue;
-    add('', r.hist);
+    if (r.hist) add('', r.hist);
     for (const [name, h] of Object.entries(r.hists ?? {})) add(name, h);
   }
   return [...out].map(([name, hist]) => ({ name, hist }));

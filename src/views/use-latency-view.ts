@@ -27,7 +27,7 @@ export interface LatencyView<R, E> {
   keys: boolean;
 }
 
-export function useLatencyView<R extends { key: string; hist: Histogram }, E>(
+export function useLatencyView<R extends { key: string; hist?: Histogram }, E>(
   spec: LatencyOutputSpec<R, E>,
   frame: LatencyFrame<R, E> | null,
   onQuit: () => void,

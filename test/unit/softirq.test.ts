@@ -1,7 +1,8 @@
 // softirq's pure parts: /proc/softirqs names, --vector, /proc/net/softnet_stat and its
 // deltas, and the row arithmetic (several histograms and counts) every interval relies on.
 import { describe, expect, it } from 'vitest';
-import { parseSoftnet, parseVectors, softirqNames, softnetDelta } from '../../src/tools/softirq.js';
+import { parseVectors, softirqNames } from '../../src/tools/softirq.js';
+import { parseSoftnet, softnetDelta } from '../../src/tools/counter-tables.js';
 import { mergeRowsByKey, IntervalRows } from '../../src/histogram/bpf-hist.js';
 import { emptyHistogram, type Histogram } from '../../src/histogram/loglinear.js';
 import { HuatuoError } from '../../src/errors.js';
