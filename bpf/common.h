@@ -52,7 +52,8 @@ const struct task_key task_key_btf_anchor __attribute__((unused));
  * program must use bpf_probe_read_kernel. Callers pass `btf` as a constant, so the
  * compiler keeps one branch per program.
  */
-#define TASK_READ(btf, t, field) ((btf) ? (t)->field : BPF_CORE_READ((t), field))
+#define BTF_READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ((p), field))
+#define TASK_READ(btf, t, field) BTF_READ(btf, t, field)
 
 static __always_inline void task_comm(bool btf, char dst[TASK_COMM_LEN], struct task_struct *t)
 {

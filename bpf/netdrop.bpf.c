@@ -240,9 +240,11 @@ static __always_inline __u64 sock_cgroup_id(struct sock *sk)
 	return cg ? BPF_CORE_READ(cg, kn, id) : 0;
 }
 
-static __always_inline __u32 net_inum(struct net *net)
+static __always_inline __u32 net_inum(bool btf, struct net *net)
 {
-	return net ? BPF_CORE_READ(net, ns.inum) : 0;
+	if (!net)
+		return 0;
+	return btf ? net->ns.inum : BPF_CORE_READ(net, ns.inum);
 }
 
 /* Under the node-wide rate limit? Two CPUs racing at a window's edge may each send one
@@ -266,11 +268,10 @@ static __always_inline bool event_allowed(__u64 now)
 	return true;
 }
 
-static __always_inline void emit(struct sk_buff *skb, unsigned char *nh, const struct netdrop_key *k,
+static __always_inline void emit(bool btf, struct sk_buff *skb, unsigned char *nh, const struct netdrop_key *k,
 				 struct flow *f, bool parsed, struct net_device *dev, __u64 now)
 {
 	struct netdrop_event *e;
-	__u32 len;
 
 	if (!targ_events_per_sec)
 		return;
@@ -292,8 +293,7 @@ static __always_inline void emit(struct sk_buff *skb, unsigned char *nh, const s
 	e->reason = k->reason;
 	e->netns = k->netns;
 	e->ifindex = k->ifindex;
-	len = BPF_CORE_READ(skb, len);
-	e->len = len;
+	e->len = BTF_READ(btf, skb, len);
 	e->cpu = bpf_get_smp_processor_id();
 	e->l3_proto = k->l3_proto;
 	e->sport = f->sport;
@@ -324,7 +324,10 @@ static __always_inline bool pod_filtered_out(__u64 cgroup_id, __u32 netns)
 	return !bpf_map_lookup_elem(&netns_filter, &netns);
 }
 
-static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason, struct sock *rx_sk)
+/* In the tp_btf flavour skb and what hangs off it are BTF pointers, read with plain loads
+ * (no helper call); the raw_tp flavour reads them with bpf_probe_read_kernel (BTF_READ).
+ */
+static __always_inline int on_drop(bool btf, void *ctx, struct sk_buff *skb, __u64 location, __u32 reason, struct sock *rx_sk)
 {
 	struct netdrop_key key __attribute__((aligned(8))) = {};
 	struct flow f = {};
@@ -342,12 +345,12 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 		if (listed != (targ_reason_mode == NETDROP_REASONS_ONLY))
 			return 0;
 	}
-	dev = BPF_CORE_READ(skb, dev);
-	sk = rx_sk ? rx_sk : BPF_CORE_READ(skb, sk);
-	key.netns = dev ? net_inum(BPF_CORE_READ(dev, nd_net.net)) : 0;
+	dev = BTF_READ(btf, skb, dev);
+	sk = rx_sk ? rx_sk : BTF_READ(btf, skb, sk);
+	key.netns = dev ? net_inum(btf, BTF_READ(btf, dev, nd_net.net)) : 0;
 	if (!key.netns && sk)
-		key.netns = net_inum(BPF_CORE_READ(sk, __sk_common.skc_net.net));
-	key.ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+		key.netns = net_inum(btf, BTF_READ(btf, sk, __sk_common.skc_net.net));
+	key.ifindex = dev ? BTF_READ(btf, dev, ifindex) : 0;
 	if (targ_netns && key.netns != targ_netns)
 		return 0;
 	if (targ_ifindex && (key.ifindex != targ_ifindex || key.netns != targ_dev_netns))
@@ -356,9 +359,10 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 	if (pod_filtered_out(key.cgroup_id, key.netns))
 		return 0;
 
+	/* head stays a probe read: an offset is added to it, which a BTF pointer does not allow. */
 	head = BPF_CORE_READ(skb, head);
-	nh_off = BPF_CORE_READ(skb, network_header);
-	l3 = be16(BPF_CORE_READ(skb, protocol));
+	nh_off = BTF_READ(btf, skb, network_header);
+	l3 = be16(BTF_READ(btf, skb, protocol));
 	if (head && nh_off != 0xFFFF)
 		nh = head + nh_off;
 	/* Locally sent packets dropped before ip_output have no skb->protocol yet: the IP version says. */
@@ -402,7 +406,7 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 			return 0;
 	}
 	s->packets++;
-	s->bytes += BPF_CORE_READ(skb, len);
+	s->bytes += BTF_READ(btf, skb, len);
 
 	if (targ_stack) {
 		struct netdrop_site site = { .location = location, .reason = reason };
@@ -415,12 +419,12 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 		}
 	}
 	now = bpf_ktime_get_ns();
-	emit(skb, nh, &key, &f, parsed, dev, now);
+	emit(btf, skb, nh, &key, &f, parsed, dev, now);
 	return 0;
 }
 
 /* The arguments this kernel passes, by its prototype (targ_has_*): ctx[] as u64s in both flavours. */
-static __always_inline int kfree_skb_args(void *ctx)
+static __always_inline int kfree_skb_args(bool btf, void *ctx)
 {
 	__u64 *args = ctx;
 	__u32 reason = 0;
@@ -430,17 +434,17 @@ static __always_inline int kfree_skb_args(void *ctx)
 		reason = (__u32)args[2];
 	if (targ_has_rx_sk)
 		rx_sk = (struct sock *)args[3];
-	return on_drop(ctx, (struct sk_buff *)args[0], args[1], reason, rx_sk);
+	return on_drop(btf, ctx, (struct sk_buff *)args[0], args[1], reason, rx_sk);
 }
 
 SEC("tp_btf/kfree_skb")
 int kfree_skb_btf(void *ctx)
 {
-	return kfree_skb_args(ctx);
+	return kfree_skb_args(true, ctx);
 }
 
 SEC("raw_tp/kfree_skb")
 int kfree_skb_raw(void *ctx)
 {
-	return kfree_skb_args(ctx);
+	return kfree_skb_args(false, ctx);
 }

@@ -49,6 +49,10 @@ export interface LatencyToolSpec<F extends LatencyFlags, R extends KeyedValues, 
   eventFields: Field<E>[];
   /** Side tables' fields by name (softirq's softnet). */
   sideFields?: LatencyOutputSpec<R, E>['sideFields'];
+  /** A counter tool's unit (netdrop: drops). */
+  countName?: string;
+  /** A counter tool's drill-down: the events of a row. */
+  rowEvents?: LatencyOutputSpec<R, E>['rowEvents'];
   /** What the main histogram measures (the drill-down's title). */
   histName?: string;
   /** The tool's default cgroup hierarchy, when it is not the kit's (cpu on v1/hybrid hosts, else v2). */
@@ -98,7 +102,7 @@ export function latencyCommand<F extends LatencyFlags, R extends KeyedValues, E>
       plan: tickPlanFrom(flags, interval, count),
       mode: outputMode(flags),
       capturePath: flags.output,
-      spec: { tool: spec.name, meta, fields, eventFields: spec.eventFields, sideFields: spec.sideFields, histName: spec.histName, unit, sortBy: flags.sort },
+      spec: { tool: spec.name, meta, fields, eventFields: spec.eventFields, sideFields: spec.sideFields, histName: spec.histName, rowEvents: spec.rowEvents, countName: spec.countName, unit, sortBy: flags.sort },
     });
   });
   return cmd;

@@ -8,7 +8,7 @@ import { usageError, HuatuoError, ExitCode } from '../errors.js';
 import { intArg } from '../options/values.js';
 import { podSelector } from '../options/common.js';
 import { NETDROP_BY, type NetdropBy, type NetdropEvent, type NetdropRow } from '../model/netdrop.js';
-import { netdropEventFields, netdropFields, NETDROP_SIDE } from '../output/netdrop-fields.js';
+import { netdropEventFields, netdropFields, netdropRowEvents, NETDROP_SIDE } from '../output/netdrop-fields.js';
 import { kfreeSkbVariant, PROTO_NUMBERS, startNetdrop } from '../tools/netdrop.js';
 import { netnsInode } from '../tools/netdrop-netns.js';
 import { parseCidr } from '../tools/netdrop-packet.js';
@@ -75,6 +75,8 @@ export function netdropCommand() {
     ],
     fields: (by) => netdropFields(by as NetdropBy),
     eventFields: netdropEventFields,
+    rowEvents: netdropRowEvents,
+    countName: 'drops',
     sideFields: { devices: NETDROP_SIDE.devices.fields, softnet: NETDROP_SIDE.softnet.fields },
     sortBy: 'packets',
     // Sockets belong to cgroups of the unified hierarchy (cgroup v2) only.

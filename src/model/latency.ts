@@ -73,6 +73,16 @@ export interface LatencyOutputSpec<R extends { key: string; hist?: Histogram }, 
   eventFields: Field<E>[];
   /** What the main histogram measures, for the drill-down's title (softirq: handler time). */
   histName?: string;
+  /**
+   * A counter tool's drill-down (rows without histograms): which of the latest events are
+   * the row's (netdrop: same reason, location, pod …). The row's `stack`, if any, is shown too.
+   */
+  rowEvents?(row: R, e: E): boolean;
+  /**
+   * What a counter tool's rows count (netdrop: drops), for the status line; its events are
+   * samples of what was counted, so events not sent are "not sent", not "lost".
+   */
+  countName?: string;
   /** Fields of the side tables, by table name (a table without fields is not shown). */
   sideFields?: Record<string, Field<SideRow>[]>;
   unit: DisplayUnit;

@@ -65,24 +65,27 @@ export function jsonSink<R extends { key: string; hist?: Histogram }, E>(spec: L
 }
 
 /** One line of run facts: time, events/s, lost, and huatuo's own cost. */
-export function statusLine<R, E>(s: LatencySnapshot<R, E>): string {
+export function statusLine<R, E>(s: LatencySnapshot<R, E>, countName?: string): string {
   const o = s.overhead;
   const lost = s.lost.ringbuf_full + s.lost.rate_limited;
+  const rate = countName
+    ? `${Math.round(s.events_per_s)} ${countName}/s  events not sent ${lost}`
+    : `${Math.round(s.events_per_s)} events/s  lost ${lost}`;
   const bpf = o.bpf_ns_per_run === null ? 'bpf n/a' : `bpf ${Math.round(o.bpf_ns_per_run)}ns/run ${o.bpf_cpu_pct!.toFixed(2)}%cpu`;
-  return `${s.time.slice(11, 19)}  ${s.elapsed_s.toFixed(1)}s  ${Math.round(s.events_per_s)} events/s  lost ${lost}  ${bpf}  huatuo ${o.user_cpu_pct.toFixed(1)}%cpu`;
+  return `${s.time.slice(11, 19)}  ${s.elapsed_s.toFixed(1)}s  ${rate}  ${bpf}  huatuo ${o.user_cpu_pct.toFixed(1)}%cpu`;
 }
 
 export function plainSink<R extends { key: string; hist?: Histogram }, E>(spec: LatencyOutputSpec<R, E>): LatencySink<R, E> {
   const print = (s: LatencySnapshot<R, E>, title: string) => {
     const rows = sortRows(s.rows, sortField(spec.fields, spec.sortBy));
-    const out = [`${title}  ${statusLine(s)}`];
+    const out = [`${title}  ${statusLine(s, spec.countName)}`];
     out.push(rows.length ? plainTable(spec.fields, rows, spec.unit) : '(no events)');
     for (const t of s.side ?? []) {
       const fields = spec.sideFields?.[t.name];
       if (fields && t.rows.length) out.push('', `${t.title}:`, plainTable(fields, t.rows, spec.unit));
     }
     if (s.events.length) {
-      out.push('', `slow events (${s.events.length}):`, plainTable(spec.eventFields, s.events.slice(-20), spec.unit));
+      out.push('', `${spec.countName ? 'events' : 'slow events'} (${s.events.length}${s.events.length > 20 ? ', the last 20' : ''}):`, plainTable(spec.eventFields, s.events.slice(-20), spec.unit));
     }
     results().write(out.join('\n') + '\n\n');
   };

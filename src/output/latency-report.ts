@@ -18,6 +18,8 @@ export interface LatencyTables {
   eventFields: Field<never>[];
   /** Side tables by name (softirq's softnet): title and fields. */
   side?: Record<string, { title: string; fields: Field<never>[] }>;
+  /** A counter tool's unit (netdrop: drops). */
+  countName?: string;
   /** The tool's default sort. */
   sortBy?: string;
 }
@@ -57,5 +59,5 @@ export function reprintLatencyCapture(c: Capture, json: boolean, tables: Latency
     .map((name) => ({ name, title: tables.side![name].title, rows: summary[name] as SideRow[] }));
   results().write(`${c.tool} capture from ${c.host} (${c.kernel}), ${c.started} → ${c.ended}: huatuo ${c.args.join(' ')}\n`);
   const sideFields = Object.fromEntries(Object.entries(tables.side ?? {}).map(([n, t]) => [n, t.fields as unknown as Field<SideRow>[]]));
-  void plainSink({ tool: c.tool, meta: {}, fields, eventFields, sideFields, unit: 'us', sortBy: tables.sortBy ?? 'p99' }).summary({ ...rec, rows, side, kind: 'summary' });
+  void plainSink({ tool: c.tool, meta: {}, fields, eventFields, sideFields, unit: 'us', sortBy: tables.sortBy ?? 'p99', countName: tables.countName }).summary({ ...rec, rows, side, kind: 'summary' });
 }

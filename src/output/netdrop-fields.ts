@@ -43,6 +43,17 @@ export const netdropEventFields: Field<NetdropEvent>[] = [
   textField('location', 'LOCATION', 30, (e) => e.location),
 ];
 
+/** The drill-down's events of a row: those matching every key the row has (a key --by left out matches all). */
+export function netdropRowEvents(row: NetdropRow, e: NetdropEvent): boolean {
+  const pod = row.pod === undefined ? undefined : row.namespace ? `${row.namespace}/${row.pod}` : row.pod;
+  return (row.reason === undefined || row.reason === e.reason)
+    && (row.location === undefined || row.location === e.location)
+    && (pod === undefined || pod === e.pod)
+    && (row.proto === undefined || row.proto === e.proto)
+    && (row.netns === undefined || row.netns === e.netns)
+    && (row.dev === undefined || row.dev === (e.dev ?? (e.ifindex ? `if${e.ifindex}` : '-')));
+}
+
 export const deviceDropFields: Field<SideRow>[] = [
   textField('dev', 'DEV', 12, (r) => r.dev),
   count('rx_dropped', 'RX-DROPPED', (r) => r.rx_dropped as number, 10),
@@ -66,4 +77,5 @@ export const netdropReportFields = {
   eventFields: netdropEventFields as unknown as Field<never>[],
   side: Object.fromEntries(Object.entries(NETDROP_SIDE).map(([n, t]) => [n, { title: t.title, fields: t.fields as unknown as Field<never>[] }])),
   sortBy: 'packets',
+  countName: 'drops',
 };

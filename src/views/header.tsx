@@ -21,9 +21,11 @@ interface HeaderProps {
   /** huatuo's cost over the last interval: the run's total would include start-up. */
   cost?: LatencySnapshot<unknown, unknown>['overhead'];
   status?: string;
+  /** A counter tool's unit (drops): its rate is shown, and events over the limit as not sent (every one is counted). */
+  countName?: string;
 }
 
-export function Header({ tool, snap, cost, status }: HeaderProps) {
+export function Header({ tool, snap, cost, status, countName }: HeaderProps) {
   if (!snap) {
     return (
       <Text wrap="truncate-end">
@@ -38,9 +40,11 @@ export function Header({ tool, snap, cost, status }: HeaderProps) {
       <Text wrap="truncate-end">
         <Text bold color="green">huatuo {tool}</Text>
         {'  '}{elapsed(snap.elapsed_s)}
-        {'  '}<Text bold>{Math.round(snap.events_per_s)}</Text> events/s
-        {'  '}<Text color={lost ? 'red' : undefined}>lost {lost}</Text>
-        {lost ? <Text dimColor> (ringbuf full {snap.lost.ringbuf_full}, rate-limited {snap.lost.rate_limited})</Text> : null}
+        {'  '}<Text bold>{Math.round(snap.events_per_s)}</Text> {countName ?? 'events'}/s
+        {countName
+          ? <Text dimColor>{'  '}events not sent {lost} (over the rate {snap.lost.rate_limited}, ring full {snap.lost.ringbuf_full})</Text>
+          : <Text color={lost ? 'red' : undefined}>{'  '}lost {lost}</Text>}
+        {lost && !countName ? <Text dimColor> (ringbuf full {snap.lost.ringbuf_full}, rate-limited {snap.lost.rate_limited})</Text> : null}
         {status ? <Text color="yellow">{'  '}{status}</Text> : null}
       </Text>
       <Text dimColor wrap="truncate-end">
@@ -53,11 +57,12 @@ export function Header({ tool, snap, cost, status }: HeaderProps) {
   );
 }
 
-export function KeyHelp({ histogram, keys }: { histogram: boolean; keys: boolean }) {
+/** `enter`: what ⏎ opens for the selected row (a histogram; a counter tool's events). */
+export function KeyHelp({ histogram, keys, enter = 'histogram' }: { histogram: boolean; keys: boolean; enter?: string }) {
   const text = !keys
     ? 'Ctrl-C to stop (keys need stdin to be a terminal)'
     : histogram
     ? '↑↓ select  ⏎/esc back  s sort  i interval/total  q quit'
-    : '↑↓ select  ⏎ histogram  s sort  i interval/total  q quit';
+    : `↑↓ select  ⏎ ${enter}  s sort  i interval/total  q quit`;
   return <Text dimColor wrap="truncate-end">{text}</Text>;
 }

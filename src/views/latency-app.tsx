@@ -37,10 +37,12 @@ export function LatencyApp<R extends { key: string; hist?: Histogram }, E>({ spe
   const status = view.quitting ? 'stopping…' : undefined;
   return (
     <Box flexDirection="column">
-      <Header tool={spec.tool} snap={view.snap} cost={frame?.interval.overhead} status={status} />
-      <KeyHelp histogram={view.showHist} keys={view.keys} />
+      <Header tool={spec.tool} snap={view.snap} cost={frame?.interval.overhead} status={status} countName={spec.countName} />
+      <KeyHelp histogram={view.showHist} keys={view.keys} enter={spec.rowEvents ? 'events' : 'histogram'} />
       {view.snap ? <ViewLine view={view} room={room} offset={offset} unit={spec.unit} /> : null}
-      {view.snap && view.showHist && view.selected >= 0 ? (
+      {view.snap && view.showHist && view.selected >= 0 && !view.rows[view.selected].hist ? (
+        <SelectedDetail spec={spec} row={view.rows[view.selected]} recent={frame?.recent ?? []} maxLines={room} />
+      ) : view.snap && view.showHist && view.selected >= 0 ? (
         <SelectedHistogram spec={spec} rows={view.rows} selected={view.selected} maxLines={Math.min(20, room)} />
       ) : view.snap ? (
         <FieldTable
@@ -99,6 +101,23 @@ function SelectedHistogram<R extends { key: string; hist?: Histogram }>({ spec, 
         const title = `${what ? `${what} ` : ''}histogram of ${rowLabel(spec.fields, row, spec.unit)}${facts}`;
         return <HistogramBars key={name || 'main'} title={title} hist={hist} unit={spec.unit} maxLines={lines} />;
       })}
+    </Box>
+  );
+}
+
+/** A counter row's drill-down: its kernel stack (if it has one), then its latest events. */
+function SelectedDetail<R extends { key: string; hist?: Histogram; stack?: string[] }, E>({ spec, row, recent, maxLines }: { spec: LatencyOutputSpec<R, E>; row: R; recent: E[]; maxLines: number }) {
+  const mine = spec.rowEvents ? recent.filter((e) => spec.rowEvents!(row, e)) : [];
+  const stack = row.stack ?? [];
+  const stackLines = stack.length ? Math.min(stack.length, Math.max(3, Math.floor(maxLines / 2))) : 0;
+  const shown = mine.slice(-Math.max(1, maxLines - stackLines - 4));
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end">{rowLabel(spec.fields, row, spec.unit)}</Text>
+      {stackLines ? <Text dimColor>{`kernel stack (outermost first, last ${stackLines} of ${stack.length} frames):`}</Text> : null}
+      {stack.slice(-stackLines).map((f, i) => <Text key={i} wrap="truncate-end">{`  ${f}`}</Text>)}
+      <Text dimColor>{mine.length ? `latest ${shown.length} of its ${mine.length} recent events (⎋ back):` : 'no recent events of this row (over the rate limit, or none yet; ⎋ back)'}</Text>
+      {shown.length ? <FieldTable fields={spec.eventFields} rows={shown} unit={spec.unit} /> : null}
     </Box>
   );
 }

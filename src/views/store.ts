@@ -11,7 +11,11 @@ export interface LatencyFrame<R, E> {
   total: LatencySnapshot<R, E>;
   /** The run is over: the sink is about to unmount the app. */
   done: boolean;
+  /** The latest events across intervals (at most RECENT_EVENTS), for a row's drill-down. */
+  recent: E[];
 }
+
+export const RECENT_EVENTS = 500;
 
 export interface LatencyStore<R, E> {
   subscribe(listener: () => void): () => void;
@@ -22,6 +26,7 @@ export interface LatencyStore<R, E> {
 
 export function createLatencyStore<R, E>(): LatencyStore<R, E> {
   let frame: LatencyFrame<R, E> | null = null;
+  let recent: E[] = [];
   const listeners = new Set<() => void>();
   const set = (next: LatencyFrame<R, E>) => {
     frame = next;
@@ -33,8 +38,11 @@ export function createLatencyStore<R, E>(): LatencyStore<R, E> {
       return () => listeners.delete(listener);
     },
     getSnapshot: () => frame,
-    push: (interval, total) => set({ interval, total, done: false }),
-    finish: (summary) => set({ interval: frame?.interval ?? summary, total: summary, done: true }),
+    push: (interval, total) => {
+      recent = interval.events.length ? [...recent, ...interval.events].slice(-RECENT_EVENTS) : recent;
+      set({ interval, total, done: false, recent });
+    },
+    finish: (summary) => set({ interval: frame?.interval ?? summary, total: summary, done: true, recent }),
   };
 }
 

@@ -1,4 +1,4 @@
-// The BPF tools' real records against docs/schemas/: schedlat, softirq and memreclaim --json
+// The BPF tools' real records against docs/schemas/: schedlat, softirq, memreclaim and netdrop --json
 // (interval and summary), their captures and profile's, report on them, profile --json, and the pod
 // labels of a real containerd's pods (containers --json, schedlat --by container).
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { ContainerdHarness, describeContainerd, busyWorkload, cleanupBusyboxRoot
 import { schemaValidator } from '../../src/capture/schemas.js';
 import { SNAKE_CASE } from '../helpers/naming.js';
 import { SOFTIRQ_BY } from '../../src/model/softirq.js';
+import { NETDROP_BY } from '../../src/model/netdrop.js';
 import { MEMRECLAIM_BY } from '../../src/model/memreclaim.js';
 import { MemoryPressure } from '../helpers/memcg.js';
 
@@ -84,6 +85,32 @@ describeBpf('records of real runs match docs/schemas', () => {
       await expectValid('capture.schema.json', capture);
       const again = await ok(['report', cap, '--json']);
       await expectValid('schedlat-record.schema.json', lines(again.stdout)[0]);
+    });
+  }
+
+  for (const by of NETDROP_BY) {
+    it(`netdrop --json --by ${by}: interval and summary records, the capture, report on it`, async () => {
+      const cap = join(dir, 'netdrop.json');
+      // Drops of our own: datagrams to a closed port on 127.0.0.1, sent once attached.
+      const r = await huatuoOk(['netdrop', '--by', by, '--stack', '--json', '-d', '2', '-i', '1', '-o', cap], {
+        onStart: (_p, bpf) => void bpf.attached.then(() => start(workload('udp-flood'), ['2000', '9', '0', '5'])),
+      });
+      const recs = lines(r.stdout);
+      expect(recs.at(-1)!.type).toBe('summary');
+      for (const rec of recs) {
+        await expectValid('netdrop-record.schema.json', rec);
+        for (const k of keys(rec)) expect(k).toMatch(SNAKE_CASE);
+      }
+      const summary = recs.at(-1) as { rows: Array<Record<string, unknown>>; events: unknown[] };
+      expect(summary.rows.length).toBeGreaterThan(0);
+      expect(summary.events.length).toBeGreaterThan(0);
+      const capture = JSON.parse(readFileSync(cap, 'utf8'));
+      await expectValid('capture.schema.json', capture);
+      const again = await ok(['report', cap, '--json']);
+      expect(lines(again.stdout)[0]).toEqual(capture.data.summary);
+      const plain = await ok(['report', cap]);
+      expect(plain.stdout).toMatch(/netdrop summary over .* drops\/s  events not sent/);
+      expect(plain.stdout).toMatch(/PACKETS +PKTS\/S +BYTES/);
     });
   }
 

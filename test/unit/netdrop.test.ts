@@ -3,6 +3,11 @@
 // unreachable it got back, a TCP SYN to port 1 and its RST, and the same UDP and ICMPv6
 // over ::1), cut copies of them, the --host CIDR filter, and drop reason names from BTF.
 import { describe, expect, it } from 'vitest';
+import { subsysEnumsFrom } from '../../src/tools/netdrop-reasons.js';
+import { protoName } from '../../src/tools/netdrop.js';
+import { netdropFields, netdropRowEvents } from '../../src/output/netdrop-fields.js';
+import type { NetdropEvent, NetdropRow } from '../../src/model/netdrop.js';
+import { jsonRow } from '../../src/model/fields.js';
 import { readFileSync } from 'node:fs';
 import { cidrContains, ipv6Text, parseCidr, parseHeaders } from '../../src/tools/netdrop-packet.js';
 import { packagePath } from '../../src/paths.js';
@@ -100,3 +105,64 @@ describe('drop reasons from BTF', () => {
     expect(() => reasonValues('--reason', 'NO_SOCKETS', kernel)).toThrow(/no drop reason "NO_SOCKETS"; did you mean NO_SOCKET/);
   });
 });
+
+describe('subsystems\' own reasons from module BTF', () => {
+  const OVS = 2;
+  const MAC = 1;
+  // Module enums as kernelModuleEnums gives them: the openvswitch module's, one of mac80211's, and unrelated ones.
+  const modules = [
+    { ovs_drop_reason: { OVS_DROP_LAST_ACTION: (OVS << 16) + 1, OVS_DROP_ACTION_ERROR: (OVS << 16) + 2 }, ovs_key_attr: { OVS_KEY_ATTR_UNSPEC: 0, OVS_KEY_ATTR_ENCAP: 1 } },
+    { mac80211_drop_reason: { RX_DROP_U_MIC_FAIL: (MAC << 16) + 1 }, nl80211_band: { NL80211_BAND_2GHZ: 0 } },
+  ];
+
+  it('picks, per subsystem, the enum whose every value carries its id in the high bits', () => {
+    const found = subsysEnumsFrom(modules, [MAC, OVS], 16);
+    expect([...found.keys()].sort()).toEqual([MAC, OVS]);
+    expect(found.get(OVS)).toEqual(modules[0].ovs_drop_reason);
+    // A subsystem the kernel does not list is not taken.
+    expect([...subsysEnumsFrom(modules, [OVS], 16).keys()]).toEqual([OVS]);
+  });
+
+  it('is read only when a subsystem value or name first needs it, then names it SUBSYS:NAME', () => {
+    let reads = 0;
+    const r = dropReasonsFrom(null, { SKB_DROP_REASON_SUBSYS_CORE: 0, SKB_DROP_REASON_SUBSYS_OPENVSWITCH: OVS });
+    r.loadSubsys = () => (reads++, subsysEnumsFrom(modules, [OVS], 16));
+    expect(reads).toBe(0);
+    expect(reasonName((OVS << 16) + 1, r)).toBe('OPENVSWITCH:OVS_DROP_LAST_ACTION');
+    expect(reasonName((OVS << 16) + 2, r)).toBe('OPENVSWITCH:OVS_DROP_ACTION_ERROR');
+    expect(reads).toBe(1);
+    const byName = dropReasonsFrom(null, { SKB_DROP_REASON_SUBSYS_OPENVSWITCH: OVS });
+    byName.loadSubsys = () => subsysEnumsFrom(modules, [OVS], 16);
+    expect(reasonValues('--reason', 'ovs_drop_action_error', byName)).toEqual([(OVS << 16) + 2]);
+  });
+});
+
+describe('netdrop rows and events', () => {
+  it('names protocols: the transport of IP packets, else the link-layer protocol', () => {
+    expect(protoName(0x0800, 17)).toBe('udp');
+    expect(protoName(0x86dd, 58)).toBe('icmpv6');
+    expect(protoName(0x0800, 47)).toBe('ipv4/47');
+    expect(protoName(0x0806, 0)).toBe('arp');
+    expect(protoName(0x88b5, 0)).toBe('0x88b5');
+    expect(protoName(0, 0)).toBe('-');
+  });
+
+  it('a row\'s drill-down events: those matching every key the row has', () => {
+    const e = { reason: 'NO_SOCKET', location: 'a+0x1', pod: 'shop/net-a', proto: 'udp', netns: 7, dev: 'eth0', ifindex: 2 } as unknown as NetdropEvent;
+    const row = (r: Partial<NetdropRow>) => ({ key: 'k', counts: { packets: 1, bytes: 1 }, ...r }) as NetdropRow;
+    expect(netdropRowEvents(row({ reason: 'NO_SOCKET', location: 'a+0x1', pod: 'net-a', namespace: 'shop' }), e)).toBe(true);
+    expect(netdropRowEvents(row({ reason: 'NO_SOCKET', pod: '(host)' }), e)).toBe(false);
+    expect(netdropRowEvents(row({ reason: 'NETFILTER_DROP' }), e)).toBe(false);
+    expect(netdropRowEvents(row({ dev: 'eth0', netns: 7 }), e)).toBe(true);
+    expect(netdropRowEvents(row({ dev: 'lo' }), e)).toBe(false);
+  });
+
+  it('fields per --by: key columns, then packets, packets/s with one decimal, bytes; JSON keeps them as numbers', () => {
+    const fields = netdropFields('reason,location,pod');
+    expect(fields.map((f) => f.name)).toEqual(['reason', 'location', 'namespace', 'pod', 'packets', 'rate', 'bytes']);
+    expect(netdropFields('all').map((f) => f.name).slice(0, 7)).toEqual(['reason', 'location', 'namespace', 'pod', 'proto', 'netns', 'dev']);
+    const r = { key: 'x', reason: 'NO_SOCKET', location: 'f+0x1', pod: '(host)', counts: { packets: 3, bytes: 72 }, rates: { packets: 1.26, bytes: 30.24 } } as NetdropRow;
+    expect(jsonRow(fields, r)).toEqual({ reason: 'NO_SOCKET', location: 'f+0x1', namespace: null, pod: '(host)', packets: 3, rate: 1.3, bytes: 72 });
+  });
+});
+

@@ -233,3 +233,53 @@ describe('LatencyApp with rows of several histograms and side tables (softirq)',
     expect(f).not.toContain('softnet_stat per CPU');
   });
 });
+
+describe('LatencyApp with counter rows (netdrop): no histograms, ⏎ shows the row\'s stack and its events', () => {
+  interface CRow { key: string; reason: string; counts: { packets: number }; stack?: string[] }
+  interface CEv { reason: string; dport: number }
+  const cfields: Field<CRow>[] = [
+    textField<CRow>('reason', 'REASON', 14, (r) => r.reason),
+    { name: 'packets', header: 'PACKETS', kind: 'count', align: 'right', width: 9, value: (r) => r.counts.packets },
+  ];
+  const cevents: Field<CEv>[] = [textField<CEv>('reason', 'REASON', 14, (e) => e.reason), textField<CEv>('dport', 'DPORT', 6, (e) => e.dport)];
+  const cspec: LatencyOutputSpec<CRow, CEv> = {
+    tool: 'netdrop', meta: {}, fields: cfields, eventFields: cevents, unit: 'us', sortBy: 'packets',
+    countName: 'drops', rowEvents: (r, e) => r.reason === e.reason,
+  };
+  const rows: CRow[] = [
+    { key: 'a', reason: 'NO_SOCKET', counts: { packets: 900 }, stack: ['ip_rcv', 'udp_rcv', 'kfree_skb_reason'] },
+    { key: 'b', reason: 'NETFILTER_DROP', counts: { packets: 50 } },
+  ];
+  const csnap = (kind: 'interval' | 'summary', events: CEv[]) => ({ ...(snap(kind, [], [], 10) as unknown as LatencySnapshot<CRow, CEv>), rows, events });
+
+  it('shows drops/s and events not sent (not "lost": every drop is counted), and ⏎ opens the selected row', async () => {
+    const store = createLatencyStore<CRow, CEv>();
+    const ui = render(<LatencyApp spec={cspec} store={store} onQuit={vi.fn()} height={40} />);
+    // Events of two intervals: the drill-down keeps the latest across them.
+    store.push(csnap('interval', [{ reason: 'NO_SOCKET', dport: 9 }, { reason: 'NETFILTER_DROP', dport: 53 }]), csnap('summary', []));
+    store.push(csnap('interval', [{ reason: 'NO_SOCKET', dport: 7 }]), csnap('summary', []));
+    await tick();
+    const f = ui.lastFrame()!;
+    expect(f).toContain('1234 drops/s');
+    expect(f).toContain('events not sent 3');
+    expect(f).not.toContain('lost');
+    expect(f).toContain('⏎ events');
+    ui.stdin.write('\r');
+    await tick();
+    const d = ui.lastFrame()!;
+    expect(d).toContain('kernel stack (outermost first, last 3 of 3 frames)');
+    expect(d).toMatch(/ip_rcv[\s\S]*udp_rcv[\s\S]*kfree_skb_reason/);
+    expect(d).toContain('latest 2 of its 2 recent events');
+    expect(d).toMatch(/NO_SOCKET\s+9/);
+    expect(d).toMatch(/NO_SOCKET\s+7/);
+    expect(d).not.toMatch(/NETFILTER_DROP\s+53/);
+    ui.stdin.write('\u001B');
+    await tick();
+    ui.stdin.write('\u001B[B');
+    await tick();
+    ui.stdin.write('\r');
+    await tick();
+    expect(ui.lastFrame()).toContain('latest 1 of its 1 recent events');
+    expect(ui.lastFrame()).not.toContain('kernel stack');
+  });
+});
