@@ -172,23 +172,35 @@ int BPF_PROG(memreclaim_softlimit_end_btf, unsigned long nr_reclaimed)
 	return stall_end(ctx, true, MEMRECLAIM_SOFTLIMIT, nr_reclaimed);
 }
 
-SEC("tp_btf/mm_vmscan_throttled")
-int BPF_PROG(memreclaim_throttled_btf, int nid, int usec_timeout, int usec_delayed, int reason)
+/* A throttled stall is reported whole (its delay), at its end: no begin to pair. */
+static __always_inline int throttled(void *ctx, bool btf, int usec_delayed, int reason)
 {
-	if (task_filtered_out(true, bpf_get_current_task_btf()) || usec_delayed <= 0)
+	if (task_filtered_out(btf, current_task(btf)) || usec_delayed <= 0)
 		return 0;
-	record(ctx, true, MEMRECLAIM_THROTTLED, -1, reason, (__u64)usec_delayed * 1000, 0);
+	record(ctx, btf, MEMRECLAIM_THROTTLED, -1, reason, (__u64)usec_delayed * 1000, 0);
 	return 0;
 }
 
-SEC("tp_btf/mm_compaction_try_to_compact_pages")
-int BPF_PROG(memreclaim_compact_alloc_btf, int order, gfp_t gfp)
+/* The order and flags of the allocation that compacts: compaction_begin has neither. */
+static __always_inline int compact_alloc_seen(int order, gfp_t gfp)
 {
 	struct stall_start s = { .gfp = gfp, .kind = MEMRECLAIM_COMPACTION, .order = order };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	bpf_map_update_elem(&compact_alloc, &tid, &s, BPF_ANY);
 	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_throttled")
+int BPF_PROG(memreclaim_throttled_btf, int nid, int usec_timeout, int usec_delayed, int reason)
+{
+	return throttled(ctx, true, usec_delayed, reason);
+}
+
+SEC("tp_btf/mm_compaction_try_to_compact_pages")
+int BPF_PROG(memreclaim_compact_alloc_btf, int order, gfp_t gfp)
+{
+	return compact_alloc_seen(order, gfp);
 }
 
 static __always_inline int compaction_begin(bool btf)
@@ -285,20 +297,13 @@ int BPF_PROG(memreclaim_softlimit_end_raw, unsigned long nr_reclaimed)
 SEC("raw_tp/mm_vmscan_throttled")
 int BPF_PROG(memreclaim_throttled_raw, int nid, int usec_timeout, int usec_delayed, int reason)
 {
-	if (task_filtered_out(false, (struct task_struct *)bpf_get_current_task()) || usec_delayed <= 0)
-		return 0;
-	record(ctx, false, MEMRECLAIM_THROTTLED, -1, reason, (__u64)usec_delayed * 1000, 0);
-	return 0;
+	return throttled(ctx, false, usec_delayed, reason);
 }
 
 SEC("raw_tp/mm_compaction_try_to_compact_pages")
 int BPF_PROG(memreclaim_compact_alloc_raw, int order, gfp_t gfp)
 {
-	struct stall_start s = { .gfp = gfp, .kind = MEMRECLAIM_COMPACTION, .order = order };
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	bpf_map_update_elem(&compact_alloc, &tid, &s, BPF_ANY);
-	return 0;
+	return compact_alloc_seen(order, gfp);
 }
 
 SEC("raw_tp/mm_compaction_begin")
