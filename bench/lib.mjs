@@ -5,7 +5,8 @@
 // peak RSS of a process, a looped load, and the report formatting. Node built-ins only.
 // One bench per node process, so the state here (children, abort) is module-wide.
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, writeFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -374,6 +375,43 @@ export async function progsLeft(ids) {
     await sleep(100, { abortable: false });
   }
   return { left, snap };
+}
+
+// ---------------------------------------------------------------- UDP floods
+/** Local UDP ports in use (v4 and v6 sockets). */
+export function udpPortsInUse() {
+  const ports = new Set();
+  for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+    for (const line of (readProc(f) ?? '').split('\n').slice(1)) {
+      const m = /^\s*\d+:\s+[0-9A-F]+:([0-9A-F]{4})\s/i.exec(line);
+      if (m) ports.add(parseInt(m[1], 16));
+    }
+  }
+  return ports;
+}
+
+/** A UDP port nobody listens on, for a flood to drop at. */
+export function freeUdpPort() {
+  const used = udpPortsInUse();
+  for (let i = 0; i < 1000; i++) {
+    const p = 40000 + Math.floor(Math.random() * 20000);
+    if (!used.has(p)) return p;
+  }
+  throw new Error('no free UDP port found');
+}
+
+/** test/fixtures/workloads/<name>.c compiled with cc -O1 into a temp dir removed on exit; its path. */
+export function compileWorkload(name, tmpPrefix) {
+  const src = fileURLToPath(new URL(`../test/fixtures/workloads/${name}.c`, import.meta.url));
+  const dir = mkdtempSync(join(os.tmpdir(), tmpPrefix));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const bin = join(dir, name);
+  try {
+    execFileSync('cc', ['-O1', '-o', bin, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    throw new Error(`cc -O1 ${src} failed: ${e.stderr?.toString().trim() || e.message}`);
+  }
+  return bin;
 }
 
 // ---------------------------------------------------------------- load

@@ -1,7 +1,7 @@
 // Where a latency tool's snapshots go: NDJSON, plain tables, the live Ink view (imported
 // only on a TTY, so scripted runs start fast), and the capture file.
 import type { Field, DisplayUnit } from '../model/fields.js';
-import { jsonRow, sortRows, sortField } from '../model/fields.js';
+import { cellOf, jsonRow, sortRows, sortField } from '../model/fields.js';
 import { plainTable } from './plain.js';
 import { writeNdjson } from './ndjson.js';
 import { sparseSlots, type Histogram } from '../histogram/loglinear.js';
@@ -80,6 +80,15 @@ export function plainSink<R extends { key: string; hist?: Histogram }, E>(spec: 
     const rows = sortRows(s.rows, sortField(spec.fields, spec.sortBy));
     const out = [`${title}  ${statusLine(s, spec.countName)}`];
     out.push(rows.length ? plainTable(spec.fields, rows, spec.unit) : '(no events)');
+    // netdrop --stack: each row's kernel stack, folded (outermost first), named by its text columns.
+    const stacked = rows.filter((r) => (r as { stack?: string[] }).stack?.length);
+    if (stacked.length) {
+      out.push('', 'kernel stacks (outermost first):');
+      for (const r of stacked) {
+        const name = spec.fields.filter((f) => f.kind === 'text').map((f) => cellOf(f, r, spec.unit)).join(' ');
+        out.push(`  ${name}: ${(r as { stack?: string[] }).stack!.join(';')}`);
+      }
+    }
     for (const t of s.side ?? []) {
       const fields = spec.sideFields?.[t.name];
       if (fields && t.rows.length) out.push('', `${t.title}:`, plainTable(fields, t.rows, spec.unit));

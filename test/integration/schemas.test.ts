@@ -111,6 +111,10 @@ describeBpf('records of real runs match docs/schemas', () => {
       const plain = await ok(['report', cap]);
       expect(plain.stdout).toMatch(/netdrop summary over .* drops\/s  events not sent/);
       expect(plain.stdout).toMatch(/PACKETS +PKTS\/S +BYTES/);
+      // --stack: rows keyed by reason and location carry their site's stack, printed folded.
+      const sited = by === 'all' || (by.includes('reason') && by.includes('location'));
+      expect(summary.rows.some((x) => Array.isArray(x.stack))).toBe(sited);
+      if (sited) expect(plain.stdout).toMatch(/kernel stacks \(outermost first\):\n  NO_SOCKET __udp4_lib_rcv\+0x[0-9a-f]+[^:\n]*: .*udp_sendmsg;.*__udp4_lib_rcv/);
     });
   }
 
