@@ -218,27 +218,6 @@ static __always_inline void task_key_fill(bool btf, struct task_key *k, struct t
 	}
 }
 
-/* The histogram of `key` in a per-CPU hash of struct hist, created empty on first use. */
-static __always_inline struct hist *hist_of(void *map, const void *key)
-{
-	static const struct hist zero_hist;
-	struct hist *h = bpf_map_lookup_elem(map, key);
-
-	if (h)
-		return h;
-	bpf_map_update_elem(map, key, &zero_hist, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
-/* Add one value to the histogram of `key` (this CPU's copy: no atomics). */
-static __always_inline void hist_record(void *map, const void *key, __u64 v)
-{
-	struct hist *h = hist_of(map, key);
-
-	if (h)
-		hist_add(h, v);
-}
-
 /* Indexes of the per-CPU `counters` array (BpfObject.perCpuCounters reads it). The first
  * ones are every tool's; a tool's own counters start at COUNTER_TOOL_BASE.
  */
@@ -246,6 +225,7 @@ enum common_counter {
 	COUNTER_RINGBUF_FULL = 0, /* an event over the threshold found the ring buffer full */
 	COUNTER_RATE_LIMITED = 1, /* an event over the threshold was over the rate limit */
 	COUNTER_EMITTED = 2,	  /* events sent to user space */
+	COUNTER_ROWS_FULL = 3,	  /* a value not counted: its row could not be made, the rows map is full */
 	COUNTER_TOOL_BASE = 4,
 	COUNTER_MAX = 16,
 };
@@ -265,6 +245,30 @@ static __always_inline void counter_inc(__u32 which)
 
 	if (c)
 		(*c)++;
+}
+
+/* The histogram of `key` in a per-CPU hash of struct hist, created empty on first use. */
+static __always_inline struct hist *hist_of(void *map, const void *key)
+{
+	static const struct hist zero_hist;
+	struct hist *h = bpf_map_lookup_elem(map, key);
+
+	if (h)
+		return h;
+	bpf_map_update_elem(map, key, &zero_hist, BPF_NOEXIST);
+	h = bpf_map_lookup_elem(map, key);
+	if (!h)
+		counter_inc(COUNTER_ROWS_FULL);
+	return h;
+}
+
+/* Add one value to the histogram of `key` (this CPU's copy: no atomics). */
+static __always_inline void hist_record(void *map, const void *key, __u64 v)
+{
+	struct hist *h = hist_of(map, key);
+
+	if (h)
+		hist_add(h, v);
 }
 
 /* Events sent to user space are capped at targ_max_events_per_sec per CPU

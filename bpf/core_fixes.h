@@ -21,8 +21,8 @@ static __always_inline long task_state(bool btf, struct task_struct *t)
 }
 
 /* "bpf, cgroups: Fix cgroup v2 fallback on v1/v2 mixed mode" (v5.15) made sock_cgroup_data a plain
- * { cgroup, classid, prioidx }. Before, it was a u64 `val`: a cgroup pointer, or (low
- * bit set) net_cls/net_prio data in place of it, when those v1 controllers were in use.
+ * { cgroup, classid, prioidx }. Before, it was a u64 `val`: a cgroup pointer, or (bit 0
+ * set) net_cls/net_prio data in place of it, when those v1 controllers were in use.
  */
 struct sock_cgroup_data___pre515 {
 	__u64 val;
@@ -40,7 +40,8 @@ static __always_inline struct cgroup *sock_cgroup(struct sock *sk)
 		return BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
 	__u64 v = BPF_CORE_READ((struct sock___pre515 *)sk, sk_cgrp_data.val);
 
-	return (v & 1) ? NULL : (struct cgroup *)v;
+	/* Bit 0: net_cls/net_prio data in place of the pointer; bit 1: no_refcnt. */
+	return (v & 3) ? NULL : (struct cgroup *)(v & ~3ULL);
 }
 
 #endif

@@ -88,8 +88,10 @@ static __always_inline void record(void *ctx, bool btf, __u32 kind, int order, _
 	if (!s) {
 		bpf_map_update_elem(&stalls, &key, &zero_stats, BPF_NOEXIST);
 		s = bpf_map_lookup_elem(&stalls, &key);
-		if (!s)
+		if (!s) {
+			counter_inc(COUNTER_ROWS_FULL);
 			return;
+		}
 	}
 	hist_add(&s->stall, stall);
 	s->pages += pages;

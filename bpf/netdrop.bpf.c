@@ -120,7 +120,7 @@ static __always_inline int ipv6_transport(unsigned char *at, __u8 *next, bool *f
 	for (int i = 0; i < 4; i++) {
 		__u8 ext[2];
 
-		if (*next != 0 && *next != 43 && *next != 60 && *next != 44)
+		if (*next != 0 && *next != 43 && *next != 60 && *next != 44 && *next != 51)
 			return off;
 		if (bpf_probe_read_kernel(ext, sizeof(ext), at + off))
 			return -1;
@@ -132,6 +132,13 @@ static __always_inline int ipv6_transport(unsigned char *at, __u8 *next, bool *f
 			*first_fragment = (be16(frag) & 0xFFF8) == 0;
 			*next = ext[0];
 			off += 8;
+			/* A later fragment's payload is no header: stop at its protocol. */
+			if (!*first_fragment)
+				return off;
+		} else if (*next == 51) {
+			/* AH counts its length in 4-byte units, less 2. */
+			*next = ext[0];
+			off += (ext[1] + 2) * 4;
 		} else {
 			*next = ext[0];
 			off += (ext[1] + 1) * 8;
@@ -140,8 +147,10 @@ static __always_inline int ipv6_transport(unsigned char *at, __u8 *next, bool *f
 	return off;
 }
 
-/* Addresses, protocol, ports, TCP flags or ICMP type of an IPv4/IPv6 packet at `nh`. */
-static __always_inline void parse_flow(unsigned char *nh, __u16 l3, struct flow *f)
+/* Addresses, protocol, ports, TCP flags or ICMP type of an IPv4/IPv6 packet at `nh`, of
+ * which `avail` bytes are in the skb's linear data: nothing is read beyond them.
+ */
+static __always_inline void parse_flow(unsigned char *nh, __u32 avail, __u16 l3, struct flow *f)
 {
 	bool first_fragment = true;
 	int l4_off;
@@ -150,7 +159,7 @@ static __always_inline void parse_flow(unsigned char *nh, __u16 l3, struct flow 
 	if (l3 == ETH_P_IP) {
 		struct iphdr ip;
 
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), nh))
+		if (avail < sizeof(ip) || bpf_probe_read_kernel(&ip, sizeof(ip), nh) || ip.ihl < 5)
 			return;
 		f->family = 4;
 		__builtin_memcpy(f->saddr, &ip.saddr, 4);
@@ -161,7 +170,7 @@ static __always_inline void parse_flow(unsigned char *nh, __u16 l3, struct flow 
 	} else if (l3 == ETH_P_IPV6) {
 		struct ipv6hdr ip6;
 
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), nh))
+		if (avail < sizeof(ip6) || bpf_probe_read_kernel(&ip6, sizeof(ip6), nh))
 			return;
 		f->family = 6;
 		__builtin_memcpy(f->saddr, &ip6.saddr, 16);
@@ -180,7 +189,7 @@ static __always_inline void parse_flow(unsigned char *nh, __u16 l3, struct flow 
 	if (proto == IPPROTO_TCP) {
 		__u8 th[14];
 
-		if (bpf_probe_read_kernel(th, sizeof(th), nh + l4_off))
+		if (l4_off + sizeof(th) > avail || bpf_probe_read_kernel(th, sizeof(th), nh + l4_off))
 			return;
 		f->sport = (th[0] << 8) | th[1];
 		f->dport = (th[2] << 8) | th[3];
@@ -189,7 +198,7 @@ static __always_inline void parse_flow(unsigned char *nh, __u16 l3, struct flow 
 	} else if (proto == IPPROTO_UDP) {
 		__u8 uh[4];
 
-		if (bpf_probe_read_kernel(uh, sizeof(uh), nh + l4_off))
+		if (l4_off + sizeof(uh) > avail || bpf_probe_read_kernel(uh, sizeof(uh), nh + l4_off))
 			return;
 		f->sport = (uh[0] << 8) | uh[1];
 		f->dport = (uh[2] << 8) | uh[3];
@@ -197,7 +206,7 @@ static __always_inline void parse_flow(unsigned char *nh, __u16 l3, struct flow 
 	} else if (proto == IPPROTO_ICMP || proto == 58 /* IPPROTO_ICMPV6 */) {
 		__u8 ih[2];
 
-		if (bpf_probe_read_kernel(ih, sizeof(ih), nh + l4_off))
+		if (l4_off + sizeof(ih) > avail || bpf_probe_read_kernel(ih, sizeof(ih), nh + l4_off))
 			return;
 		f->icmp_type = ih[0];
 		f->icmp_code = ih[1];
@@ -230,6 +239,21 @@ static __always_inline bool flow_filtered_out(const struct flow *f)
 	if (targ_host_family && !(f->family == targ_host_family && (prefix_matches(f->saddr) || prefix_matches(f->daddr))))
 		return true;
 	return false;
+}
+
+/* TCP_TIME_WAIT and TCP_NEW_SYN_RECV sockets are only a struct sock_common (and a bit). */
+static __always_inline bool sock_is_full(bool btf, struct sock *sk)
+{
+	__u8 state = BTF_READ(btf, sk, __sk_common.skc_state);
+
+	return state != 6 /* TCP_TIME_WAIT */ && state != 12 /* TCP_NEW_SYN_RECV */;
+}
+
+static __always_inline bool sock_is_ip(bool btf, struct sock *sk)
+{
+	__u16 family = BTF_READ(btf, sk, __sk_common.skc_family);
+
+	return family == 2 /* AF_INET */ || family == 10 /* AF_INET6 */;
 }
 
 /* The socket's cgroup in the unified hierarchy, where BPF and cgroup v2 see sockets. */
@@ -268,14 +292,13 @@ static __always_inline bool event_allowed(__u64 now)
 	return true;
 }
 
-static __always_inline void emit(bool btf, struct sk_buff *skb, unsigned char *nh, const struct netdrop_key *k,
+static __always_inline void emit(bool btf, struct sk_buff *skb, unsigned char *nh, __u32 avail, const struct netdrop_key *k,
 				 struct flow *f, bool parsed, struct net_device *dev, __u64 now)
 {
 	struct netdrop_event *e;
 
-	if (!targ_events_per_sec)
-		return;
-	if (!event_allowed(now)) {
+	/* --rate 0 sends none: all of them are over the rate, so sent + not sent = drops still. */
+	if (!targ_events_per_sec || !event_allowed(now)) {
 		counter_inc(COUNTER_RATE_LIMITED);
 		return;
 	}
@@ -285,8 +308,8 @@ static __always_inline void emit(bool btf, struct sk_buff *skb, unsigned char *n
 		return;
 	}
 	counter_inc(COUNTER_EMITTED);
-	if (!parsed)
-		parse_flow(nh, k->l3_proto, f);
+	if (!parsed && nh)
+		parse_flow(nh, avail, k->l3_proto, f);
 	e->ts_ns = now;
 	e->location = k->location;
 	e->cgroup_id = k->cgroup_id;
@@ -309,8 +332,16 @@ static __always_inline void emit(bool btf, struct sk_buff *skb, unsigned char *n
 		e->dev[0] = 0;
 	/* The headers as the kernel had them, for display and checks in user space. */
 	e->hdr_len = 0;
-	if (nh && !bpf_probe_read_kernel(e->hdr, NETDROP_HDR_BYTES, nh))
-		e->hdr_len = NETDROP_HDR_BYTES;
+	if (nh && avail >= NETDROP_HDR_BYTES) {
+		if (!bpf_probe_read_kernel(e->hdr, NETDROP_HDR_BYTES, nh))
+			e->hdr_len = NETDROP_HDR_BYTES;
+	} else if (nh) {
+		/* A short packet: only its own bytes (a size the verifier can bound below 64). */
+		__u32 n = avail & (NETDROP_HDR_BYTES - 1);
+
+		if (!bpf_probe_read_kernel(e->hdr, n, nh))
+			e->hdr_len = n;
+	}
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -318,10 +349,12 @@ static __always_inline bool pod_filtered_out(__u64 cgroup_id, __u32 netns)
 {
 	if (!targ_filter_cgroup)
 		return false;
-	/* The socket's pod, or for a drop without one, the pod that owns the namespace. */
-	if (cgroup_id && bpf_map_lookup_elem(&cgroup_filter, &cgroup_id))
-		return false;
-	return !bpf_map_lookup_elem(&netns_filter, &netns);
+	/* The socket's pod; for a drop without one, the pod that owns the namespace. */
+	if (cgroup_id)
+		return !bpf_map_lookup_elem(&cgroup_filter, &cgroup_id);
+	__u8 *on = bpf_map_lookup_elem(&netns_filter, &netns);
+
+	return !on || !*on; /* 0: a namespace that was the selection's and is no more */
 }
 
 /* In the tp_btf flavour skb and what hangs off it are BTF pointers, read with plain loads
@@ -336,7 +369,8 @@ static __always_inline int on_drop(bool btf, void *ctx, struct sk_buff *skb, __u
 	struct netdrop_stats *s;
 	struct sock *sk;
 	unsigned char *head, *nh = NULL;
-	__u16 l3, nh_off;
+	__u16 l3, nh_off, mac_off;
+	__u32 tail, avail = 0;
 	__u64 now;
 
 	if (targ_reason_mode != NETDROP_REASONS_ALL) {
@@ -355,18 +389,26 @@ static __always_inline int on_drop(bool btf, void *ctx, struct sk_buff *skb, __u
 		return 0;
 	if (targ_ifindex && (key.ifindex != targ_ifindex || key.netns != targ_dev_netns))
 		return 0;
-	key.cgroup_id = sk ? sock_cgroup_id(sk) : 0;
+	/* Only a full socket has a cgroup: a request or TIME_WAIT socket is a smaller struct. */
+	key.cgroup_id = sk && sock_is_full(btf, sk) ? sock_cgroup_id(sk) : 0;
 	if (pod_filtered_out(key.cgroup_id, key.netns))
 		return 0;
 
 	/* head stays a probe read: an offset is added to it, which a BTF pointer does not allow. */
 	head = BPF_CORE_READ(skb, head);
 	nh_off = BTF_READ(btf, skb, network_header);
+	mac_off = BTF_READ(btf, skb, mac_header);
+	tail = BTF_READ(btf, skb, tail);
 	l3 = be16(BTF_READ(btf, skb, protocol));
-	if (head && nh_off != 0xFFFF)
+	/* network_header is 0 until someone sets it (mac_header is ~0 until set); a set one lies
+	 * after the MAC header, and within the linear data (tail is an offset on 64-bit kernels).
+	 */
+	if (head && nh_off && (mac_off == 0xFFFF || nh_off > mac_off) && tail > nh_off) {
 		nh = head + nh_off;
-	/* Locally sent packets dropped before ip_output have no skb->protocol yet: the IP version says. */
-	if (!l3 && nh) {
+		avail = tail - nh_off;
+	}
+	/* A packet an IP socket sent, dropped before ip_output set skb->protocol: its IP version says. */
+	if (!l3 && nh && sk && sock_is_ip(btf, sk)) {
 		__u8 v;
 
 		if (!bpf_probe_read_kernel(&v, 1, nh))
@@ -375,16 +417,16 @@ static __always_inline int on_drop(bool btf, void *ctx, struct sk_buff *skb, __u
 	key.l3_proto = l3;
 	if (nh && (l3 == ETH_P_IP || l3 == ETH_P_IPV6)) {
 		if (targ_port || targ_host_family || targ_l4_proto) {
-			parse_flow(nh, l3, &f);
+			parse_flow(nh, avail, l3, &f);
 			parsed = true;
 			if (flow_filtered_out(&f))
 				return 0;
 			key.l4_proto = f.l4_proto;
-		} else if (l3 == ETH_P_IP) {
+		} else if (l3 == ETH_P_IP && avail >= 20) {
 			/* Unfiltered rows need only the protocol byte; events parse the rest. */
 			bpf_probe_read_kernel(&key.l4_proto, 1, nh + 9);
 		} else {
-			parse_flow(nh, l3, &f);
+			parse_flow(nh, avail, l3, &f);
 			parsed = true;
 			key.l4_proto = f.l4_proto;
 		}
@@ -402,8 +444,10 @@ static __always_inline int on_drop(bool btf, void *ctx, struct sk_buff *skb, __u
 			bpf_probe_read_kernel_str(zero.dev, sizeof(zero.dev), &dev->name);
 		bpf_map_update_elem(&drops, &key, &zero, BPF_NOEXIST);
 		s = bpf_map_lookup_elem(&drops, &key);
-		if (!s)
+		if (!s) {
+			counter_inc(COUNTER_ROWS_FULL);
 			return 0;
+		}
 	}
 	s->packets++;
 	s->bytes += BTF_READ(btf, skb, len);
@@ -419,7 +463,7 @@ static __always_inline int on_drop(bool btf, void *ctx, struct sk_buff *skb, __u
 		}
 	}
 	now = bpf_ktime_get_ns();
-	emit(btf, skb, nh, &key, &f, parsed, dev, now);
+	emit(btf, skb, nh, avail, &key, &f, parsed, dev, now);
 	return 0;
 }
 

@@ -181,8 +181,10 @@ static __always_inline int on_exit(bool btf, __u32 vec)
 	if (!s) {
 		bpf_map_update_elem(&stats, &key, &zero_stats, BPF_NOEXIST);
 		s = bpf_map_lookup_elem(&stats, &key);
-		if (!s)
+		if (!s) {
+			counter_inc(COUNTER_ROWS_FULL);
 			return 0;
+		}
 	}
 add:
 	hist_add(&s->handler, handler);

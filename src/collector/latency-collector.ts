@@ -11,7 +11,7 @@ export interface LatencySource<R extends { key: string } & LatencyValues, E> {
   /** Cumulative histograms, one row per key (merge rows that share one: mergeRowsByKey). */
   readHistograms(): R[];
   takeEvents(): E[];
-  lost(): { ringbuf_full: number; rate_limited: number };
+  lost(): { ringbuf_full: number; rate_limited: number; rows_full?: number };
   /** Counts a counter tool shows per second too (netdrop's packets): each snapshot's rows get `rates` of them. */
   readonly rateCounts?: readonly string[];
   /** Tables beside the rows, if the tool has any: the interval's (since the last call) and the run's. */

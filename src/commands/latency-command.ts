@@ -59,6 +59,11 @@ export interface LatencyToolSpec<F extends LatencyFlags, R extends KeyedValues, 
   defaultMount?: (mounts: CgroupMount[]) => CgroupMount | undefined;
   /** The default --sort (p99 unless said). */
   sortBy?: string;
+  /**
+   * The tool's own checks of its flags, before anything else is looked at (pods, privileges):
+   * a bad value is a usage error (exit 2) whoever runs it.
+   */
+  check?(flags: F): void;
   /** Load and attach; the returned meta goes into every record and the capture. */
   start(s: LatencyStart<F>): { session: LatencySource<R, E> & { close(): void }; meta: Record<string, string | number | boolean> };
 }
@@ -78,6 +83,7 @@ export function latencyCommand<F extends LatencyFlags, R extends KeyedValues, E>
   examples(cmd, spec.examples);
   cmd.action(async (interval: number | undefined, count: number | undefined, flags: F) => {
     setVerbose(!!flags.verbose);
+    spec.check?.(flags);
     const unit = unitFrom(flags);
     const thresholdNs = flags.threshold ? parseTimeNs(flags.threshold, unit, '--threshold') : 0;
     const fields = spec.fields(flags.by);

@@ -51,6 +51,34 @@ function deviceOf(name: string): { ifindex: number; netns: number } {
   return { ifindex, netns: netnsInode('', 'self') ?? 0 };
 }
 
+/** netdrop's flags checked and parsed, before anything is attached (and before pods are looked up). */
+function prepare(flags: NetdropFlags) {
+  if (flags.pid !== undefined || flags.tid !== undefined || flags.comm !== undefined) {
+    throw usageError('netdrop: packets are dropped in softirq context, not by a task: filter with --pod, --container, --cgroup, --netns or --host');
+  }
+  if (flags.cgroupHierarchy && flags.cgroupHierarchy !== 'v2') throw usageError('netdrop: sockets belong to cgroup v2 cgroups only: --cgroup-hierarchy v2');
+  if (flags.stack && flags.by !== 'all' && !(flags.by.includes('reason') && flags.by.includes('location'))) {
+    throw usageError(`--stack: stacks are per reason and location; --by ${flags.by} has no row for them (use --by reason,location[,pod] or all)`);
+  }
+  const host = flags.host === undefined ? undefined : parseCidr(flags.host) ?? undefined;
+  if (flags.host !== undefined && !host) throw usageError(`--host: ${JSON.stringify(flags.host)} is not an address or a CIDR (10.0.0.0/8, fd00::/8)`);
+  if (flags.reason !== undefined && flags.excludeReason !== undefined) throw usageError('--reason and --exclude-reason do not combine: use one');
+  const l4Proto = protoNumber(flags.proto);
+  const dev = flags.dev === undefined ? undefined : deviceOf(flags.dev);
+  const variant = kfreeSkbVariant();
+  if (!variant) throw new HuatuoError('netdrop: this kernel\'s BTF has no prototype of the skb:kfree_skb tracepoint', ExitCode.Unsupported);
+  const reasonArg = flags.reason ?? flags.excludeReason;
+  const dropReasons = kernelDropReasons();
+  let reasons: { mode: 'only' | 'except'; values: number[] } | undefined;
+  if (reasonArg !== undefined) {
+    if (!variant.reason) throw new HuatuoError('netdrop: this kernel\'s kfree_skb passes no drop reason (5.17+): --reason cannot be used', ExitCode.Unsupported);
+    reasons = { mode: flags.reason !== undefined ? 'only' : 'except', values: reasonValues(flags.reason !== undefined ? '--reason' : '--exclude-reason', reasonArg, dropReasons) };
+  }
+  return { variant, host, reasons, reasonArg, dropReasons, l4Proto, dev };
+}
+
+let prepared: ReturnType<typeof prepare> | undefined;
+
 export function netdropCommand() {
   return latencyCommand<NetdropFlags, NetdropRow, NetdropEvent>({
     name: 'netdrop',
@@ -81,24 +109,12 @@ export function netdropCommand() {
     sortBy: 'packets',
     // Sockets belong to cgroups of the unified hierarchy (cgroup v2) only.
     defaultMount: (mounts) => mounts.find((m) => m.hier === CgroupHier.V2),
+    check: (flags) => {
+      prepared = prepare(flags);
+    },
     start: ({ flags, filter, cgroups }) => {
-      if (flags.pid !== undefined || flags.tid !== undefined || flags.comm !== undefined) {
-        throw usageError('netdrop: packets are dropped in softirq context, not by a task: filter with --pod, --container, --cgroup, --netns or --host');
-      }
-      if (flags.cgroupHierarchy && flags.cgroupHierarchy !== 'v2') throw usageError('netdrop: sockets belong to cgroup v2 cgroups only: --cgroup-hierarchy v2');
       if (filter.cgroups && filter.cgroups.mount.hier !== CgroupHier.V2) throw usageError('netdrop: --cgroup must be a cgroup v2 path: sockets belong to the unified hierarchy');
-      const variant = kfreeSkbVariant();
-      if (!variant) throw new HuatuoError('netdrop: this kernel\'s BTF has no prototype of the skb:kfree_skb tracepoint', ExitCode.Unsupported);
-      const host = flags.host === undefined ? undefined : parseCidr(flags.host);
-      if (flags.host !== undefined && !host) throw usageError(`--host: ${JSON.stringify(flags.host)} is not an address or a CIDR (10.0.0.0/8, fd00::/8)`);
-      if (flags.reason !== undefined && flags.excludeReason !== undefined) throw usageError('--reason and --exclude-reason do not combine: use one');
-      const reasonArg = flags.reason ?? flags.excludeReason;
-      const dropReasons = kernelDropReasons();
-      let reasons: { mode: 'only' | 'except'; values: number[] } | undefined;
-      if (reasonArg !== undefined) {
-        if (!variant.reason) throw new HuatuoError('netdrop: this kernel\'s kfree_skb passes no drop reason (5.17+): --reason cannot be used', ExitCode.Unsupported);
-        reasons = { mode: flags.reason !== undefined ? 'only' : 'except', values: reasonValues(flags.reason !== undefined ? '--reason' : '--exclude-reason', reasonArg, dropReasons) };
-      }
+      const { host, reasons, reasonArg, dropReasons, l4Proto, dev } = prepared ?? prepare(flags);
       const sel = podSelector(flags);
       const session = startNetdrop({
         by: flags.by,
@@ -107,11 +123,11 @@ export function netdropCommand() {
         mount: cgroups.mount,
         selected: sel ? () => cgroups.resolver().select(sel) : undefined,
         reasons,
-        l4Proto: protoNumber(flags.proto),
+        l4Proto,
         port: flags.port ?? 0,
-        host: host ?? undefined,
+        host,
         netns: flags.netns ?? 0,
-        dev: flags.dev === undefined ? undefined : deviceOf(flags.dev),
+        dev,
         eventsPerSec: flags.rate,
         stack: !!flags.stack,
         dropReasons,

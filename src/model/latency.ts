@@ -57,8 +57,8 @@ export interface LatencySnapshot<R, E> {
   events: E[];
   /** Histogram entries counted in the window per second. */
   events_per_s: number;
-  /** Slow events that could not be sent since start. */
-  lost: { ringbuf_full: number; rate_limited: number };
+  /** Slow events that could not be sent since start; `rows_full`: values not counted, the rows map being full. */
+  lost: { ringbuf_full: number; rate_limited: number; rows_full?: number };
   overhead: Overhead;
   /** Tables shown beside the rows (the interval's, or the whole run's for the summary). */
   side?: SideTable[];

@@ -23,7 +23,7 @@ export interface NetdropRow extends KeyedValues {
   /** function+0xoffset of the code that freed the packet. */
   location?: string;
   /** namespace/pod of the socket's cgroup or, without a socket, of the network namespace; (host) or - otherwise. */
-  pod?: string;
+  pod?: string | null;
   namespace?: string;
   /** tcp, udp, icmp, icmpv6, ipv4, ipv6, arp, or 0x88cc style. */
   proto?: string;

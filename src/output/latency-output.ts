@@ -68,9 +68,9 @@ export function jsonSink<R extends { key: string; hist?: Histogram }, E>(spec: L
 export function statusLine<R, E>(s: LatencySnapshot<R, E>, countName?: string): string {
   const o = s.overhead;
   const lost = s.lost.ringbuf_full + s.lost.rate_limited;
-  const rate = countName
+  const rate = (countName
     ? `${Math.round(s.events_per_s)} ${countName}/s  events not sent ${lost}`
-    : `${Math.round(s.events_per_s)} events/s  lost ${lost}`;
+    : `${Math.round(s.events_per_s)} events/s  lost ${lost}`) + (s.lost.rows_full ? `  NOT COUNTED ${s.lost.rows_full} (rows map full)` : '');
   const bpf = o.bpf_ns_per_run === null ? 'bpf n/a' : `bpf ${Math.round(o.bpf_ns_per_run)}ns/run ${o.bpf_cpu_pct!.toFixed(2)}%cpu`;
   return `${s.time.slice(11, 19)}  ${s.elapsed_s.toFixed(1)}s  ${rate}  ${bpf}  huatuo ${o.user_cpu_pct.toFixed(1)}%cpu`;
 }

@@ -45,7 +45,8 @@ export const netdropEventFields: Field<NetdropEvent>[] = [
 
 /** The drill-down's events of a row: those matching every key the row has (a key --by left out matches all). */
 export function netdropRowEvents(row: NetdropRow, e: NetdropEvent): boolean {
-  const pod = row.pod === undefined ? undefined : row.namespace ? `${row.namespace}/${row.pod}` : row.pod;
+  // undefined: --by has no pod; null: the row is nobody's (its events have no pod either).
+  const pod = row.pod === undefined ? undefined : row.pod === null ? null : row.namespace ? `${row.namespace}/${row.pod}` : row.pod;
   return (row.reason === undefined || row.reason === e.reason)
     && (row.location === undefined || row.location === e.location)
     && (pod === undefined || pod === e.pod)

@@ -64,11 +64,14 @@ export class KernelSymbols {
     return f;
   }
 
-  /** "function+0xoff" of a code address (a drop location), or null when no symbol covers it. */
+  /**
+   * "function+0xoff" of a return address (a drop location: the instruction after the call), or
+   * null when no symbol covers it. The function is the one holding the call (addr - 1).
+   */
   functionOffset(addr: bigint): string | null {
-    if (addr < KERNEL_BASE) return null;
+    if (addr <= KERNEL_BASE) return null;
     const a = Number(addr - KERNEL_BASE);
-    const i = this.table.find(a);
+    const i = this.table.find(a - 1);
     const name = i < 0 ? null : this.nameOf(i);
     return name === null ? null : `${name}+0x${(a - this.table.starts[i]).toString(16)}`;
   }

@@ -41,6 +41,8 @@ export interface LatencySessionSpec<K, R extends KeyedValues, E> {
   events?: { map: string; struct: string; spec: StructSpec; onEvent?(e: E, raw: Buffer, layout: StructLayout<E>): void };
   /** Extra work between open and load (map sizes). */
   configure?(obj: BpfObject): void;
+  /** Extra work between load and attach (a tool's own filter maps): nothing is counted before it. */
+  afterLoad?(obj: BpfObject): void;
 }
 
 export class LatencySession<K, R extends KeyedValues, E> {
@@ -51,7 +53,7 @@ export class LatencySession<K, R extends KeyedValues, E> {
   private readonly labelKey: (k: K, raw: Buffer) => Omit<R, keyof LatencyValues>;
   private readonly refresher: CgroupFilterRefresher;
   /** enum common_counter, read once from the BTF. */
-  private readonly counterIndex: Record<'RINGBUF_FULL' | 'RATE_LIMITED' | 'MAX', number>;
+  private readonly counterIndex: Record<'RINGBUF_FULL' | 'RATE_LIMITED' | 'ROWS_FULL' | 'MAX', number>;
   private pending: E[] = [];
 
   private constructor(readonly spec: LatencySessionSpec<K, R, E>, readonly obj: BpfObject, readonly cgroupMount: CgroupMount | undefined) {
@@ -88,7 +90,7 @@ export class LatencySession<K, R extends KeyedValues, E> {
     }
     this.labelKey = spec.label(obj, cgroupMount);
     this.refresher = new CgroupFilterRefresher(obj, spec.filter);
-    this.counterIndex = obj.enumValues('common_counter', 'COUNTER_', ['RINGBUF_FULL', 'RATE_LIMITED', 'MAX']);
+    this.counterIndex = obj.enumValues('common_counter', 'COUNTER_', ['RINGBUF_FULL', 'RATE_LIMITED', 'ROWS_FULL', 'MAX']);
   }
 
   static start<K, R extends KeyedValues, E>(spec: LatencySessionSpec<K, R, E>): LatencySession<K, R, E> {
@@ -102,6 +104,7 @@ export class LatencySession<K, R extends KeyedValues, E> {
       spec.configure?.(obj);
       obj.load();
       fillCgroupFilter(obj, spec.filter);
+      spec.afterLoad?.(obj);
       const s = new LatencySession(spec, obj, mount);
       if (spec.events) {
         const layout = obj.struct<E>(spec.events.struct).expectSpec(spec.events.spec);
@@ -141,11 +144,14 @@ export class LatencySession<K, R extends KeyedValues, E> {
     return e;
   }
 
-  /** Events that could not be sent, since start: ring buffer full, over the rate limit. */
-  lost(): { ringbuf_full: number; rate_limited: number } {
+  /**
+   * Since start: events that could not be sent (ring buffer full, over the rate limit), and
+   * values not counted at all because the rows map was full (`rows_full`).
+   */
+  lost(): { ringbuf_full: number; rate_limited: number; rows_full: number } {
     const c = this.counterIndex;
     const counts = this.obj.perCpuCounters('counters', c.MAX);
-    return { ringbuf_full: counts[c.RINGBUF_FULL], rate_limited: counts[c.RATE_LIMITED] };
+    return { ringbuf_full: counts[c.RINGBUF_FULL], rate_limited: counts[c.RATE_LIMITED], rows_full: counts[c.ROWS_FULL] };
   }
 
   close(): void {

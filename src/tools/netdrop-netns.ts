@@ -66,7 +66,9 @@ export class NetnsPods {
   /** The pod owning a namespace; null for the host's, shared or unknown ones. */
   ownerOf(netns: number): NetnsOwner | null {
     if (netns === this.hostNetns || netns === 0) return null;
-    if (!this.owners.has(netns) && Date.now() - this.lastRead >= 1000) this.refresh();
+    // Re-read on an unknown namespace (at most once a second), and every 10 s anyway: inodes are reused.
+    const age = Date.now() - this.lastRead;
+    if ((!this.owners.has(netns) && age >= 1000) || age >= 10_000) this.refresh();
     return this.owners.get(netns) ?? null;
   }
 }

@@ -100,12 +100,13 @@ export function reasonName(value: number, r: DropReasons): string {
 
 /** --reason / --exclude-reason names (any case, with or without the prefix) as values; an unknown one is a usage error naming close ones. */
 export function reasonValues(flag: string, arg: string, r: DropReasons): number[] {
-  const names = arg.split(',').map((raw) => raw.trim().toUpperCase().replace(new RegExp(`^${CORE_PREFIX}`), ''));
+  const names = arg.split(',').map((raw) => raw.trim().toUpperCase().replace(new RegExp(`^${CORE_PREFIX}`), '').replace(/^[A-Z0-9_]+:(?=[A-Z])/, ''));
   if (names.some((n) => ![...r.core.values()].includes(n))) ensureSubsys(r);
   const byName = new Map([...r.core].map(([v, n]) => [n, v]));
   for (const [v, n] of r.subsysReasons) byName.set(n, v);
   return arg.split(',').map((raw) => {
-    const want = raw.trim().toUpperCase().replace(new RegExp(`^${CORE_PREFIX}`), '');
+    // SUBSYS:NAME, as rows show a subsystem's reasons, names the subsystem's NAME.
+    const want = raw.trim().toUpperCase().replace(new RegExp(`^${CORE_PREFIX}`), '').replace(/^[A-Z0-9_]+:(?=[A-Z])/, '');
     const v = byName.get(want);
     if (v !== undefined) return v;
     const close = closeMatches(want, [...byName.keys()], (n) => n).slice(0, 4);

@@ -131,9 +131,21 @@ export function startNetdrop(o: NetdropOptions): NetdropSession {
     ksyms = undefined; // locations stay addresses
   }
   const netnsPods = new NetnsPods(o.resolver);
+  let netnsFilter!: NetnsFilter;
   const dims = new Set(dimsOf(o.by));
   const mount = o.mount;
+  // A (socket cgroup, netns) keeps the first pod it was found to be: a label that changed
+  // mid-run (a pod deleted) would move the row's whole count into one interval.
+  const pinned = new Map<string, { pod?: string; namespace?: string }>();
   const podOf = (cgroupId: number, netns: number): { pod?: string; namespace?: string } => {
+    const at = `${cgroupId}:${netns}`;
+    const known = pinned.get(at);
+    if (known) return known;
+    const found = findPod(cgroupId, netns);
+    if (found.pod !== undefined) pinned.set(at, found); // not known yet: ask again next time
+    return found;
+  };
+  const findPod = (cgroupId: number, netns: number): { pod?: string; namespace?: string } => {
     if (cgroupId && mount) {
       const name = podNameOf(o.resolver(), mount.hier, cgroupId);
       if (name && name !== HOST_LABEL) {
@@ -184,7 +196,12 @@ export function startNetdrop(o: NetdropOptions): NetdropSession {
           if (!dims.has(d)) continue;
           if (d === 'reason') row.reason = variant.reason ? reasonName(k.reason, reasons) : null;
           else if (d === 'location') row.location = locationAt(raw, locationOffset);
-          else if (d === 'pod') Object.assign(row, podOf(k.cgroup_id, k.netns));
+          else if (d === 'pod') {
+            // null, not undefined: known to be nobody's, which the drill-down must not read as "any pod".
+            const w = podOf(k.cgroup_id, k.netns);
+            row.pod = w.pod ?? null;
+            row.namespace = w.namespace;
+          }
           else if (d === 'proto') row.proto = protoName(k.l3_proto, k.l4_proto);
           else if (d === 'netns') row.netns = k.netns;
           else if (d === 'dev') row.devKey = `${k.netns}:${k.ifindex}`;
@@ -203,11 +220,15 @@ export function startNetdrop(o: NetdropOptions): NetdropSession {
     configure: (obj) => {
       if (!o.stack) obj.setMaxEntries('stacks', 1);
     },
+    // Before attach: no drop is counted under filters not yet in place.
+    afterLoad: (obj) => {
+      fillReasonFilter(obj, o.reasons?.values ?? []);
+      netnsFilter = new NetnsFilter(obj, netnsPods, o.selected);
+      netnsFilter.refresh();
+    },
   });
 
   const obj = session.obj;
-  fillReasonFilter(obj, o.reasons?.values ?? []);
-  const netnsFilter = new NetnsFilter(obj, netnsPods, o.selected);
   const stacks = o.stack ? new SiteStacks(obj, ksyms) : undefined;
   const side = sideOf([
     new CounterTable('devices', DEVICES_TITLE, () => readDeviceDrops(), deviceDropsDelta, (r) => r.rx_dropped > 0 || r.tx_dropped > 0),
@@ -215,7 +236,6 @@ export function startNetdrop(o: NetdropOptions): NetdropSession {
   ]);
   const read = session.readHistograms.bind(session);
   const take = session.takeEvents.bind(session) as unknown as () => RawEvent[];
-  netnsFilter.refresh();
   return Object.assign(session as unknown as LatencySession<Key, NetdropRow, NetdropEvent>, {
     attachKind,
     variant,
@@ -274,7 +294,11 @@ function fillReasonFilter(obj: BpfObject, values: number[]): void {
   }
 }
 
-/** With a pod selection, the pods' network namespaces in netns_filter, kept up to date (pods restart). */
+/**
+ * With a pod selection, the pods' network namespaces in netns_filter, kept up to date: a pod
+ * that restarts adds its new namespace, and one no longer the selection's is turned off
+ * (value 0: its inode may be reused by another pod's namespace).
+ */
 class NetnsFilter {
   private known = new Set<number>();
 
@@ -288,13 +312,15 @@ class NetnsFilter {
     } catch {
       return; // the selection has no container right now: keep what we have
     }
-    for (const n of this.pods.inodesOf(containers)) {
-      if (this.known.has(n)) continue;
+    const now = new Set(this.pods.inodesOf(containers));
+    const set = (n: number, on: boolean) => {
       const key = Buffer.alloc(4);
       key.writeUInt32LE(n);
-      this.obj.mapUpdate('netns_filter', key, Buffer.from([1]));
-      this.known.add(n);
-    }
+      this.obj.mapUpdate('netns_filter', key, Buffer.from([on ? 1 : 0]));
+    };
+    for (const n of now) if (!this.known.has(n)) set(n, true);
+    for (const n of this.known) if (!now.has(n)) set(n, false);
+    this.known = now;
   }
 }
 

@@ -45,6 +45,7 @@ export function Header({ tool, snap, cost, status, countName }: HeaderProps) {
           ? <Text dimColor>{'  '}events not sent {lost} (over the rate {snap.lost.rate_limited}, ring full {snap.lost.ringbuf_full})</Text>
           : <Text color={lost ? 'red' : undefined}>{'  '}lost {lost}</Text>}
         {lost && !countName ? <Text dimColor> (ringbuf full {snap.lost.ringbuf_full}, rate-limited {snap.lost.rate_limited})</Text> : null}
+        {snap.lost.rows_full ? <Text color="red">{'  '}not counted {snap.lost.rows_full} (rows map full)</Text> : null}
         {status ? <Text color="yellow">{'  '}{status}</Text> : null}
       </Text>
       <Text dimColor wrap="truncate-end">

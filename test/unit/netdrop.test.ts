@@ -101,6 +101,8 @@ describe('drop reasons from BTF', () => {
     if (!e) return;
     expect(reasonValues('--reason', 'no_socket,SKB_DROP_REASON_NETFILTER_DROP', kernel)).toEqual([e.SKB_DROP_REASON_NO_SOCKET, e.SKB_DROP_REASON_NETFILTER_DROP]);
     expect(reasonValues('--reason', 'OVS_DROP_LAST_ACTION', withOvs)).toEqual([(OVS << 16) + 1]);
+    // As rows show it, SUBSYS:NAME.
+    expect(reasonValues('--reason', 'openvswitch:OVS_DROP_ACTION_ERROR', withOvs)).toEqual([(OVS << 16) + 2]);
     expect(() => reasonValues('--reason', 'NO_SOCKETS', kernel)).toThrow(HuatuoError);
     expect(() => reasonValues('--reason', 'NO_SOCKETS', kernel)).toThrow(/no drop reason "NO_SOCKETS"; did you mean NO_SOCKET/);
   });

@@ -28,6 +28,13 @@ describe('kallsyms', () => {
     expect(k.frame(0xffffffffc0002000n).module).toBe('bpf');
   });
 
+  it('names a return address (a drop location) as function+offset of the function holding the call', () => {
+    expect(k.functionOffset(0xffffffff81000310n)).toBe('do_sys_poll+0x10');
+    // A call that is the last instruction of early_helper returns to the first byte of weak_thing: still early_helper's.
+    expect(k.functionOffset(0xffffffff81000200n)).toBe('early_helper+0x100');
+    expect(k.functionOffset(0xffffffff81000501n)).toBeNull();
+  });
+
   it('addresses below every symbol or outside kernel space are unknown', () => {
     expect(name(0xffffffff80000000n)).toBe('[unknown] ([kernel]+0xffffffff80000000)');
     expect(k.frame(0x1234n).kind).toBe('unknown');
