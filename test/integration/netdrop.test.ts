@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { readlinkSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { describeBpf } from '../helpers/env.js';
+import { records as recordsOf, summaryOf as summaryRecord } from '../helpers/ndjson.js';
 import { cleanupBuildDir, expectNothingLeft, huatuo, killAll, start, workload, type Run } from '../helpers/processes.js';
 import { parseHeaders } from '../../src/tools/netdrop-packet.js';
 
@@ -24,14 +25,8 @@ const base = 41000 + (process.pid % 500) * 8;
 const PORT = { udp: base, filters: base + 1, nft: base + 2, tcp: base + 3, flood: base + 4, reasonA: base + 5, reasonB: base + 6, raw: base + 7 };
 const TABLE = `huatuo_test_${process.pid}`;
 
-function records(stdout: string): Rec[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
-}
-function summaryOf(r: Run): Rec {
-  const s = records(r.stdout).find((x) => x.type === 'summary');
-  if (!s) throw new Error(`no summary (exit ${r.code}): ${r.stderr.slice(0, 400)}`);
-  return s;
-}
+const records = (stdout: string) => recordsOf<Rec>(stdout);
+const summaryOf = (r: Run) => summaryRecord<Rec>(r);
 const packets = (rows: Row[], reason?: string) => rows.filter((r) => reason === undefined || r.reason === reason).reduce((n, r) => n + r.packets, 0);
 
 /** A bounded UDP flood to a closed port (udp-flood.c), run to completion. */

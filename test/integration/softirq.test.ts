@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { describeBpf } from '../helpers/env.js';
+import { records as recordsOf, summaryOf as summaryRecord } from '../helpers/ndjson.js';
 import { bpfRunCount, cleanupBuildDir, expectNothingLeft, huatuo, killAll, start, waitFor, waitForComm, workload, type Run } from '../helpers/processes.js';
 
 interface Row {
@@ -31,14 +32,8 @@ const PORT = '9'; // discard: nobody listens on it here
 const HOG_CPU = cpus().length - 1;
 const SEND_CPU = 0;
 
-function records(stdout: string): Rec[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
-}
-function summaryOf(r: Run): Rec {
-  const s = records(r.stdout).find((x) => x.type === 'summary');
-  if (!s) throw new Error(`no summary (exit ${r.code}): ${r.stderr.slice(0, 400)}`);
-  return s;
-}
+const records = (stdout: string) => recordsOf<Rec>(stdout);
+const summaryOf = (r: Run) => summaryRecord<Rec>(r);
 const netRx = (rows: Row[]) => rows.filter((r) => r.vector === 'NET_RX');
 const sum = (rows: Row[], f: (r: Row) => number) => rows.reduce((n, r) => n + f(r), 0);
 
