@@ -1,25 +1,27 @@
-// huatuo profile: flags → ProfileSession (bpf/profile.bpf.c) → ProfileCollector
-// (symbolization, pod names) → flame graphs, folded, speedscope, pprof, capture, views.
+// huatuo profile: flags → runProfile (src/profile/run.ts: ProfileSession on bpf/profile.bpf.c,
+// ProfileCollector for symbolization and pod names) → flame graphs, folded, speedscope, pprof,
+// capture, views.
 import { Command, Option } from 'commander';
-import { hostname, getPriority, setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { addFilterOptions, addOutputOptions, cgroupContextFrom, examples, outputMode, taskFilterFrom, type CommonOptions } from '../options/common.js';
-import { parsePositiveInt, parseSeconds, formatDuration } from '../options/units.js';
+import { parsePositiveInt, parseSeconds } from '../options/units.js';
 import { numberArg } from '../options/values.js';
 import { preflight } from '../bpf-loader/preflight.js';
-import { ProfileSession, checkSampling, MAX_STACK_STORAGE, MAX_SAMPLE_HZ } from '../tools/profile.js';
-import { ProfileCollector, type ProfileSnapshot } from '../profile/collector.js';
+import { checkSampling, DEFAULT_FREQUENCY_HZ, MAX_STACK_STORAGE, MAX_SAMPLE_HZ } from '../tools/profile.js';
+import type { ProfileSnapshot } from '../profile/collector.js';
+import { renderProfile, runProfile, samplingHz, type ProfileRun } from '../profile/run.js';
 import { foldSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
 import { liveTop } from '../profile/top.js';
 import type { LiveProfileTop } from '../model/stack.js';
-import { writeFlameOutputs, flameTargets, type FlameOutputs } from '../profile/outputs.js';
-import { profileSummary, printProfileSummary, profileInterval, profileHints, printProfileHints } from '../profile/summary.js';
-import { runTicks, stopOnSignals } from '../collector/ticks.js';
+import { flameTargets, type FlameOutputs } from '../profile/outputs.js';
+import { printProfileSummary, profileInterval, profileHints, printProfileHints } from '../profile/summary.js';
+import { stopOnSignals } from '../collector/ticks.js';
 import { makeCapture, writeCapture } from '../capture/capture.js';
 import { profileCaptureData } from '../profile/capture.js';
 import { checkOutputs, type OutputTarget } from '../output/files.js';
 import { stdoutClaimedBy } from '../output/results.js';
 import { writeNdjson } from '../output/ndjson.js';
-import { setVerbose, logWarn, logDebug } from '../log.js';
+import { setVerbose, logWarn } from '../log.js';
 import { usageError } from '../errors.js';
 
 interface ProfileFlags extends CommonOptions, FlameOutputs {
@@ -54,7 +56,7 @@ export function profileCommand(): Command {
   addFilterOptions(cmd);
   cmd
     .argument('[duration]', 'seconds to profile, as bcc\'s profile takes them (the same as -d)', parseSeconds)
-    .option('-F, --frequency <hz>', `samples per second per CPU (default 99, at most ${MAX_SAMPLE_HZ})`, parsePositiveInt)
+    .option('-F, --frequency <hz>', `samples per second per CPU (default ${DEFAULT_FREQUENCY_HZ}, at most ${MAX_SAMPLE_HZ})`, parsePositiveInt)
     .option('--period <n>', 'sample every N events instead (ns of CPU time for cpu-clock)', parsePositiveInt)
     .addOption(new Option('--event <e>', 'what to sample on: cpu-clock (software), or cycles where a PMU exists').choices(['cpu-clock', 'cycles']).default('cpu-clock'))
     .option('-U, --user-only', 'user stacks only')
@@ -89,7 +91,7 @@ export function profileCommand(): Command {
     const durationS = durationArg ?? flags.duration;
     const intervalS = flags.interval ?? 1;
     const sampling = {
-      frequencyHz: flags.period ? undefined : flags.frequency ?? 99,
+      frequencyHz: samplingHz(flags.frequency, flags.period),
       period: flags.period,
       event: flags.event,
       userOnly: !!flags.userOnly,
@@ -107,71 +109,57 @@ export function profileCommand(): Command {
     const started = new Date();
     // Before start-up: Ctrl-C while loading, sampling or writing the files is a normal end.
     const stop = stopOnSignals();
-    const session = ProfileSession.start({ ...sampling, filter, cgroupHier: cgroups.mount, includeIdle: !!flags.includeIdle, stackStorageSize: flags.stackStorageSize });
-    const sampling0 = Date.now(); // the profile's duration counts from here, not from start-up
     const labels = cgroups.mount ? { resolver: cgroups.resolver(), hier: cgroups.mount.hier } : undefined;
-    const collector = new ProfileCollector(session, labels, flags.hostRoot);
     // An output on stdout (`--svg -`) leaves no terminal for the live view.
     const mode = outputMode(flags) === 'live' && stdoutClaimedBy() ? 'plain' : outputMode(flags);
-    let snap!: ProfileSnapshot;
-    let sampledUntil = Date.now();
-    let windowFrom = sampling0;
+    let live: { update(s: LiveProfileTop): void; finish(): Promise<void> } | undefined;
+    if (mode === 'live') {
+      const { liveProfileView } = await import('../views/profile-live.js');
+      live = await liveProfileView({ groupBy: flags.groupBy, onQuit: stop.stop });
+    }
+    let sampledFrom = 0;
+    let windowFrom = 0;
     const interval = (s: ProfileSnapshot, now: number) => {
       if (mode === 'json') {
-        const at = { time: new Date(now), elapsedS: (now - sampling0) / 1000, windowS: (now - windowFrom) / 1000 };
+        const at = { time: new Date(now), elapsedS: (now - sampledFrom) / 1000, windowS: (now - windowFrom) / 1000 };
         writeNdjson(profileInterval(foldSamples(s.window, 'process'), flags.top, at));
       }
       windowFrom = now;
     };
+    let run: ProfileRun;
     try {
-      let live: { update(s: LiveProfileTop): void; finish(): Promise<void> } | undefined;
-      if (mode === 'live') {
-        const { liveProfileView } = await import('../views/profile-live.js');
-        live = await liveProfileView({ groupBy: flags.groupBy, onQuit: stop.stop });
-      }
       // A snapshot every tick in every mode (see ProfileCollector); -d counts from attach.
-      const left = durationS === undefined ? undefined : Math.max(0, durationS - (Date.now() - sampling0) / 1000);
-      await runTicks({ intervalS, durationS: left }, stop.signal, () => {
-        const now = Date.now();
-        if (durationS !== undefined && now - sampling0 >= durationS * 1000 - 10) return; // the last window comes from finish()
-        const s = collector.snapshot();
-        live?.update(liveTop(s.samples, s.totalSamples, !!flags.perPid));
-        interval(s, now);
+      run = await runProfile({
+        sampling: { ...sampling, filter, cgroupHier: cgroups.mount, includeIdle: !!flags.includeIdle, stackStorageSize: flags.stackStorageSize },
+        labels,
+        hostRoot: flags.hostRoot,
+        durationS,
+        intervalS,
+        signal: stop.signal,
+        onTick: (s, now, from) => {
+          if (!sampledFrom) sampledFrom = windowFrom = from;
+          live?.update(liveTop(s.samples, s.totalSamples, !!flags.perPid));
+          interval(s, now);
+        },
       });
-      sampledUntil = Date.now();
-      snap = collector.finish();
-      interval(snap, sampledUntil);
-      await live?.finish();
+      if (!sampledFrom) sampledFrom = windowFrom = run.sampledFrom;
+      interval(run.snap, run.sampledUntil);
     } finally {
-      collector.close();
-      session.close();
+      await live?.finish();
     }
-    const elapsedS = (sampledUntil - sampling0) / 1000;
-    const stacks = foldSamples(snap.samples, flags.groupBy, !!flags.perPid);
-    const periodNs = flags.period ?? 1e9 / (flags.frequency ?? 99);
+    const { snap, elapsedS } = run;
     const who = flags.pod ? `pod ${flags.namespace ? `${flags.namespace}/` : ''}${flags.pod}`
       : flags.pid ? `pid ${flags.pid}` : flags.tid ? `tid ${flags.tid}` : flags.comm ? `comm ${flags.comm}`
       : flags.cgroup ? `cgroup ${flags.cgroup}` : flags.container ?? flags.containerId ?? flags.namespace ?? 'all processes';
-    const renderFrom = performance.now();
-    const written = stacks.length
-      ? writeFlameOutputs(stacks, flags, {
-          title: 'huatuo profile',
-          subtitle: `${hostname()}  ${who}  ${formatDuration(elapsedS * 1e9)}  ${snap.totalSamples} samples  ${flags.event}`,
-          inverted: flags.inverted,
-          minWidth: flags.minWidth,
-          periodNs,
-        })
-      : [];
-    logDebug(`profile: ${stacks.length} stacks folded and written in ${(performance.now() - renderFrom).toFixed(0)} ms`);
+    const { stacks, summary } = renderProfile(run, flags, {
+      groupBy: flags.groupBy, perPid: !!flags.perPid, who, event: flags.event, top: flags.top, inverted: flags.inverted, minWidth: flags.minWidth,
+    });
     if (!stacks.length && (flags.svg || flags.html || flags.folded || flags.speedscope || flags.pprof)) {
       logWarn('no samples: no flame graph written (is the target running on a CPU?)');
     }
-    // The top functions need a root frame to skip: with --group-by none, fold by process for them.
-    const topStacks = flags.groupBy === 'none' ? foldSamples(snap.samples, 'process') : stacks;
-    const summary = profileSummary(topStacks, flags.top, written, { durationS: elapsedS, errors: snap.errors, broken: snap.broken });
     if (flags.output) {
       writeCapture(flags.output, makeCapture('profile', started, null, profileCaptureData(
-        { event: flags.event, frequency_hz: flags.period ? null : flags.frequency ?? 99, period: flags.period ?? null, group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS },
+        { event: flags.event, frequency_hz: samplingHz(flags.frequency, flags.period) ?? null, period: flags.period ?? null, group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS },
         snap,
       )));
     }

@@ -78,7 +78,8 @@ export const PROFILE_ERR_NAMES = [
 
 /** PROFILE_STACK_SKIPPED: the stack id of a stack not taken (-U, -K). */
 export const PROFILE_STACK_SKIPPED = -1;
-const DEFAULT_FREQUENCY_HZ = 99;
+/** The one default sampling frequency: the command, its help and library callers (autotrace) use it. */
+export const DEFAULT_FREQUENCY_HZ = 99;
 
 /**
  * The most samples per second per CPU huatuo takes, whatever the kernel would allow.
