@@ -87,7 +87,7 @@ describeBpf('huatuo profile (real sampling)', () => {
     expect(share(f, 'main;spin_b')).toBeGreaterThan(0.2);
     expect(share(f, 'main;spin_b')).toBeLessThan(0.4);
     // Rooted at the process, and every stack goes through main.
-    for (const [s] of f.stacks) expect(s.startsWith('spin-ab;')).toBe(true);
+    for (const [s] of f.stacks) expect(s.startsWith('spin-ab;'), s).toBe(true);
     expect(share(f, 'main')).toBeGreaterThan(0.95);
   });
 
