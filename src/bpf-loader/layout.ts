@@ -111,6 +111,13 @@ export class StructLayout<T = Record<string, FieldValue>> {
     return f;
   }
 
+  /** One field's decoder (a char[N] as its NUL-terminated string), at a struct's offset in a buffer. */
+  fieldReader(name: string): (buf: Buffer, structOffset: number) => FieldValue {
+    const f = this.field(name);
+    const read = readerFor(f.type);
+    return (buf, at) => read(buf, at + f.offset);
+  }
+
   /** Throw unless every named field exists (call once at open, so drift fails early). */
   expect(names: readonly string[]): this {
     for (const n of names) this.field(n);

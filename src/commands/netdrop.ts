@@ -77,9 +77,9 @@ function prepare(flags: NetdropFlags) {
   return { variant, host, reasons, reasonArg, dropReasons, l4Proto, dev };
 }
 
-let prepared: ReturnType<typeof prepare> | undefined;
-
 export function netdropCommand() {
+  // check() runs before start(), always (latencyCommand): start() uses what it parsed.
+  let prepared: ReturnType<typeof prepare>;
   return latencyCommand<NetdropFlags, NetdropRow, NetdropEvent>({
     name: 'netdrop',
     by: NETDROP_BY,
@@ -114,7 +114,7 @@ export function netdropCommand() {
     },
     start: ({ flags, filter, cgroups }) => {
       if (filter.cgroups && filter.cgroups.mount.hier !== CgroupHier.V2) throw usageError('netdrop: --cgroup must be a cgroup v2 path: sockets belong to the unified hierarchy');
-      const { host, reasons, reasonArg, dropReasons, l4Proto, dev } = prepared ?? prepare(flags);
+      const { variant, host, reasons, reasonArg, dropReasons, l4Proto, dev } = prepared;
       const sel = podSelector(flags);
       const session = startNetdrop({
         by: flags.by,
@@ -130,6 +130,7 @@ export function netdropCommand() {
         dev,
         eventsPerSec: flags.rate,
         stack: !!flags.stack,
+        variant,
         dropReasons,
       });
       return {

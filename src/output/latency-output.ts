@@ -49,7 +49,7 @@ function moreValues(r: LatencyValues & { stack?: string[] }): Record<string, unk
   }
   if (r.counts) out.counts = { ...r.counts };
   if (r.stack) out.stack = r.stack;
-  if (r.rates) out.rates = Object.fromEntries(Object.entries(r.rates).map(([n, v]) => [n, Math.round(v * 1000) / 1000]));
+  if (r.rates) out.rates = Object.fromEntries(Object.entries(r.rates).map(([n, v]) => [n, round3(v)]));
   return out;
 }
 

@@ -32,14 +32,20 @@ export function sizeCgroupFilter(obj: BpfObject, f: TaskFilter): void {
   if (n * 2 > 4096) obj.setMaxEntries('cgroup_filter', n * 2);
 }
 
+/** Members of a BPF hash used as a set (u8 value: 1 in, 0 turned off), keyed by u32 or u64. */
+export function fillSet(obj: BpfObject, map: string, keys: number[], keyBytes: 4 | 8, value: 0 | 1 = 1): void {
+  const v = Buffer.from([value]);
+  for (const k of keys) {
+    const key = Buffer.alloc(keyBytes);
+    if (keyBytes === 8) key.writeBigUInt64LE(BigInt(k));
+    else key.writeUInt32LE(k >>> 0);
+    obj.mapUpdate(map, key, v);
+  }
+}
+
 /** After load, before attach: the allowed cgroup ids. */
 export function fillCgroupFilter(obj: BpfObject, f: TaskFilter, ids = f.cgroups?.ids ?? []): void {
-  const one = Buffer.from([1]);
-  for (const id of ids) {
-    const key = Buffer.alloc(8);
-    key.writeBigUInt64LE(BigInt(id));
-    obj.mapUpdate('cgroup_filter', key, one);
-  }
+  fillSet(obj, 'cgroup_filter', ids, 8);
 }
 
 /** Add the cgroups a pod selection gained since the last call (new containers, restarts). */

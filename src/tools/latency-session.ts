@@ -70,13 +70,12 @@ export class LatencySession<K, R extends KeyedValues, E> {
       const main = v.hist === undefined ? undefined : at(v.hist);
       const hists = (v.hists ?? []).map((f) => [f, at(f)] as const);
       const counts = (v.counts ?? []).map((f) => [f, at(f)] as const);
-      const texts = (v.texts ?? []).map((f) => [f, at(f), layout.field(f).size] as const);
+      const texts = (v.texts ?? []).map((f) => [f, layout.fieldReader(f)] as const);
       const stride = Math.ceil(layout.size / 8) * 8;
       // A text is the same on every CPU that set it: the first one found.
-      const text = (value: Buffer, o: number, size: number): string => {
+      const text = (value: Buffer, read: (b: Buffer, at: number) => unknown): string => {
         for (let base = 0; base + layout.size <= value.length; base += stride) {
-          const end = value.indexOf(0, base + o);
-          const s = value.toString('utf8', base + o, end < 0 || end > base + o + size ? base + o + size : end);
+          const s = String(read(value, base));
           if (s) return s;
         }
         return '';
@@ -85,7 +84,7 @@ export class LatencySession<K, R extends KeyedValues, E> {
         ...(main === undefined ? {} : { hist: sumPerCpuHist(value, hist, main, layout.size) }),
         ...(hists.length ? { hists: Object.fromEntries(hists.map(([f, o]) => [f, sumPerCpuHist(value, hist, o, layout.size)])) } : {}),
         ...(counts.length ? { counts: Object.fromEntries(counts.map(([f, o]) => [f, sumPerCpuU64(value, o, layout.size)])) } : {}),
-        ...(texts.length ? { texts: Object.fromEntries(texts.map(([f, o, size]) => [f, text(value, o, size)])) } : {}),
+        ...(texts.length ? { texts: Object.fromEntries(texts.map(([f, read]) => [f, text(value, read)])) } : {}),
       });
     }
     this.labelKey = spec.label(obj, cgroupMount);

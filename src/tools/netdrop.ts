@@ -5,15 +5,14 @@
 import { hasTpBtf } from '../bpf-loader/probe.js';
 import { native } from '../bpf-loader/native.js';
 import type { BpfObject } from '../bpf-loader/object.js';
-import { HuatuoError, ExitCode } from '../errors.js';
 import type { CgroupMount } from '../containers/cgroup.js';
-import { podNameOf, HOST_LABEL } from '../containers/labels.js';
+import { containerRowLabels, HOST_LABEL } from '../containers/labels.js';
 import type { ContainerInfo, ContainerResolver } from '../containers/resolver.js';
 import { dropTracerFrames, loadKallsyms, type KernelSymbols } from '../symbolize/kallsyms.js';
 import { DEVICES_TITLE, NETDROP_RATED, SOFTNET_DROPS_TITLE, dimsOf, type NetdropBy, type NetdropDim, type NetdropEvent, type NetdropRow } from '../model/netdrop.js';
 import type { SideTable } from '../model/latency.js';
 import type { FeatureResult } from './features.js';
-import type { TaskFilter } from './filter.js';
+import { fillSet, type TaskFilter } from './filter.js';
 import { LatencySession } from './latency-session.js';
 import { CounterTable, deviceDropsDelta, readDeviceDrops, readSoftnet, sideOf, softnetDelta } from './counter-tables.js';
 import { NetnsPods } from './netdrop-netns.js';
@@ -67,6 +66,8 @@ export interface NetdropOptions {
   dev?: { ifindex: number; netns: number };
   eventsPerSec: number;
   stack: boolean;
+  /** The kfree_skb arguments this kernel passes (kfreeSkbVariant()). */
+  variant: KfreeSkbVariant;
   dropReasons?: DropReasons;
 }
 
@@ -120,8 +121,7 @@ export type NetdropSession = LatencySession<Key, NetdropRow, NetdropEvent> & {
 
 /** Open, configure, load and attach netdrop (everything closed again if a step fails). */
 export function startNetdrop(o: NetdropOptions): NetdropSession {
-  const variant = kfreeSkbVariant();
-  if (!variant) throw new HuatuoError('netdrop: this kernel\'s BTF has no prototype of the skb:kfree_skb tracepoint', ExitCode.Unsupported);
+  const variant = o.variant;
   const attachKind: 'tp_btf' | 'raw_tp' = process.env.HUATUO_ATTACH !== 'raw_tp' && hasTpBtf('kfree_skb') ? 'tp_btf' : 'raw_tp';
   const reasons = o.dropReasons ?? kernelDropReasons();
   let ksyms: KernelSymbols | undefined;
@@ -147,11 +147,8 @@ export function startNetdrop(o: NetdropOptions): NetdropSession {
   };
   const findPod = (cgroupId: number, netns: number): { pod?: string; namespace?: string } => {
     if (cgroupId && mount) {
-      const name = podNameOf(o.resolver(), mount.hier, cgroupId);
-      if (name && name !== HOST_LABEL) {
-        const [ns, pod] = name.includes('/') ? name.split('/') : [undefined, name];
-        return { pod, namespace: ns };
-      }
+      const { pod, namespace } = containerRowLabels('pod', o.resolver(), mount.hier, cgroupId);
+      if (pod !== HOST_LABEL) return { pod, namespace };
     }
     const owner = netnsPods.ownerOf(netns);
     if (owner) return { pod: owner.pod, namespace: owner.namespace };
@@ -161,6 +158,7 @@ export function startNetdrop(o: NetdropOptions): NetdropSession {
   };
   const locationAt = (raw: Buffer, off: number) => locationText(ksyms, raw.readBigUInt64LE(off));
   let locationOffset = 0;
+  let eventLocationOffset: number | undefined;
 
   const session = LatencySession.start<Key, NetdropRow, RawEvent>({
     tool: 'netdrop',
@@ -214,7 +212,8 @@ export function startNetdrop(o: NetdropOptions): NetdropSession {
     events: o.eventsPerSec > 0 ? {
       map: 'events', struct: 'netdrop_event', spec: NETDROP_EVENT_SPEC,
       onEvent: (e, raw, layout) => {
-        e.rawLocation = raw.readBigUInt64LE(layout.field('location').offset);
+        eventLocationOffset ??= layout.field('location').offset;
+        e.rawLocation = raw.readBigUInt64LE(eventLocationOffset);
       },
     } : undefined,
     configure: (obj) => {
@@ -222,7 +221,7 @@ export function startNetdrop(o: NetdropOptions): NetdropSession {
     },
     // Before attach: no drop is counted under filters not yet in place.
     afterLoad: (obj) => {
-      fillReasonFilter(obj, o.reasons?.values ?? []);
+      fillSet(obj, 'reason_filter', o.reasons?.values ?? [], 4);
       netnsFilter = new NetnsFilter(obj, netnsPods, o.selected);
       netnsFilter.refresh();
     },
@@ -284,16 +283,6 @@ function eventOf(e: RawEvent, reason: string | null, location: string, who: { po
   };
 }
 
-/** After load: the --reason / --exclude-reason values. */
-function fillReasonFilter(obj: BpfObject, values: number[]): void {
-  const one = Buffer.from([1]);
-  for (const v of values) {
-    const key = Buffer.alloc(4);
-    key.writeUInt32LE(v >>> 0);
-    obj.mapUpdate('reason_filter', key, one);
-  }
-}
-
 /**
  * With a pod selection, the pods' network namespaces in netns_filter, kept up to date: a pod
  * that restarts adds its new namespace, and one no longer the selection's is turned off
@@ -313,13 +302,8 @@ class NetnsFilter {
       return; // the selection has no container right now: keep what we have
     }
     const now = new Set(this.pods.inodesOf(containers));
-    const set = (n: number, on: boolean) => {
-      const key = Buffer.alloc(4);
-      key.writeUInt32LE(n);
-      this.obj.mapUpdate('netns_filter', key, Buffer.from([on ? 1 : 0]));
-    };
-    for (const n of now) if (!this.known.has(n)) set(n, true);
-    for (const n of this.known) if (!now.has(n)) set(n, false);
+    fillSet(this.obj, 'netns_filter', [...now].filter((n) => !this.known.has(n)), 4, 1);
+    fillSet(this.obj, 'netns_filter', [...this.known].filter((n) => !now.has(n)), 4, 0);
     this.known = now;
   }
 }
@@ -341,16 +325,10 @@ class SiteStacks {
     for (const { key, value } of this.obj.mapEntries('site_stacks')) {
       const site = `${key.readUInt32LE(this.reasonOffset)}@${key.readBigUInt64LE(this.locationOffset)}`;
       if (this.cache.has(site)) continue;
-      const idKey = Buffer.alloc(4);
-      idKey.writeInt32LE(value.readInt32LE(0));
-      const trace = this.obj.mapLookup('stacks', idKey);
+      const trace = this.obj.stackLookup('stacks', value.readInt32LE(0));
       if (!trace) continue;
-      const frames: string[] = [];
-      for (let i = 0; i + 8 <= trace.length; i += 8) {
-        const a = trace.readBigUInt64LE(i);
-        if (a === 0n) break;
-        frames.push(this.ksyms ? this.ksyms.frame(a, i > 0).name : `0x${a.toString(16)}`);
-      }
+      // Leaf first; every frame but the leaf is a return address.
+      const frames = Array.from(trace, (a, i) => (this.ksyms ? this.ksyms.frame(a, i > 0).name : `0x${a.toString(16)}`));
       this.cache.set(site, dropTracerFrames(frames).reverse());
     }
     return this.cache;
