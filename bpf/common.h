@@ -227,7 +227,7 @@ enum common_counter {
 	COUNTER_EMITTED = 2,	  /* events sent to user space */
 	COUNTER_ROWS_FULL = 3,	  /* a value not counted: its row could not be made, the rows map is full */
 	COUNTER_TOOL_BASE = 4,
-	COUNTER_MAX = 16,
+	COUNTER_MAX = 24,
 };
 
 const enum common_counter common_counter_btf_anchor __attribute__((unused));

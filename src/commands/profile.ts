@@ -1,13 +1,14 @@
-// huatuo profile: flags → runProfile (src/profile/run.ts: ProfileSession on bpf/profile.bpf.c,
+// huatuo profile: flags (the kind: --mode, or --off-cpu/--lock/--page-faults) → runProfile (src/profile/run.ts: ProfileSession on bpf/profile.bpf.c,
 // ProfileCollector for symbolization and pod names) → flame graphs, folded, speedscope, pprof,
 // capture, views.
 import { Command, Option } from 'commander';
 import { getPriority, setPriority } from 'node:os';
 import { addFilterOptions, addOutputOptions, cgroupContextFrom, examples, outputMode, taskFilterFrom, type CommonOptions } from '../options/common.js';
-import { parsePositiveInt, parseSeconds } from '../options/units.js';
+import { parsePositiveInt, parseSeconds, parseTimeNs, formatDuration } from '../options/units.js';
 import { numberArg } from '../options/values.js';
 import { preflight } from '../bpf-loader/preflight.js';
-import { checkSampling, DEFAULT_FREQUENCY_HZ, MAX_STACK_STORAGE, MAX_SAMPLE_HZ } from '../tools/profile.js';
+import { checkSampling, DEFAULT_FREQUENCY_HZ, MAX_STACK_STORAGE, MAX_SAMPLE_HZ, OFFCPU_STATES, type OffCpuOptions, type OffCpuState } from '../tools/profile.js';
+import { PROFILE_KINDS, type ProfileKind } from '../model/stack.js';
 import type { ProfileSnapshot } from '../profile/collector.js';
 import { renderProfile, runProfile, samplingHz, type ProfileRun } from '../profile/run.js';
 import { foldSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
@@ -24,7 +25,24 @@ import { writeNdjson } from '../output/ndjson.js';
 import { setVerbose, logWarn } from '../log.js';
 import { usageError } from '../errors.js';
 
+/**
+ * --min-block's default. Blocks under a millisecond are mostly hand-offs (a futex passed
+ * between threads, a pipe read that waits for the writer's next line) that no user waits
+ * on; the graph keeps the waits a request can feel. They cost the same in the kernel
+ * either way (the stacks are taken at switch-out), and their total is reported, so
+ * --min-block 0 is one flag away when it is large.
+ */
+export const DEFAULT_MIN_BLOCK_NS = 1e6;
+
 interface ProfileFlags extends CommonOptions, FlameOutputs {
+  mode?: ProfileKind;
+  offCpu?: boolean;
+  lock?: boolean;
+  pageFaults?: boolean;
+  minBlock?: string;
+  state?: OffCpuState;
+  includeRunqueue?: boolean;
+  kernel?: boolean;
   frequency?: number;
   period?: number;
   event: 'cpu-clock' | 'cycles';
@@ -51,8 +69,32 @@ function raisePriority(): void {
   } catch { /* not allowed */ }
 }
 
+/** The run's kind from --mode and its shorthands; flags of another kind are usage errors. */
+export function profileKindOf(flags: ProfileFlags, given: (flag: string) => boolean): ProfileKind {
+  const picked = [flags.offCpu && 'off-cpu', flags.lock && 'lock', flags.pageFaults && 'page-faults', flags.mode].filter((k): k is ProfileKind => !!k);
+  const kinds = [...new Set(picked)];
+  if (kinds.length > 1) throw usageError(`one kind per run: ${kinds.join(' and ')} were both asked for`);
+  const kind = kinds[0] ?? 'cpu';
+  const only: Array<[string, ProfileKind[]]> = [
+    ['--frequency', ['cpu']], ['--period', ['cpu']], ['--event', ['cpu']], ['--include-idle', ['cpu']],
+    ['--min-block', ['off-cpu']], ['--state', ['off-cpu']], ['--include-runqueue', ['off-cpu']], ['--kernel', ['page-faults']],
+  ];
+  for (const [flag, kindsOf] of only) {
+    if (given(flag) && !kindsOf.includes(kind)) throw usageError(`${flag} applies to ${kindsOf.map((k) => (k === 'cpu' ? 'on-CPU profiles' : `--${k}`)).join(', ')}, not to ${kind === 'cpu' ? 'on-CPU profiles' : `--${kind}`}`);
+  }
+  return kind;
+}
+
+/** What the run weighs, for the flame graph's subtitle. */
+function kindText(kind: ProfileKind, flags: ProfileFlags, off: OffCpuOptions | undefined): string {
+  if (kind === 'off-cpu') return `off-CPU, state ${off!.state}, blocks ≥ ${formatDuration(off!.minBlockNs)}${off!.includeRunqueue ? ', with run-queue time' : ''}`;
+  if (kind === 'lock') return 'lock contention';
+  if (kind === 'page-faults') return flags.kernel ? 'page faults, user and kernel' : 'user page faults';
+  return flags.event;
+}
+
 export function profileCommand(): Command {
-  const cmd = new Command('profile').description('CPU sampling with kernel and user stacks, symbolized, as flame graphs and exports');
+  const cmd = new Command('profile').description('stacks, symbolized, as flame graphs and exports: CPU samples, or off-CPU time, lock contention, page faults');
   addFilterOptions(cmd);
   cmd
     .argument('[duration]', 'seconds to profile, as bcc\'s profile takes them (the same as -d)', parseSeconds)
@@ -62,6 +104,14 @@ export function profileCommand(): Command {
     .option('-U, --user-only', 'user stacks only')
     .option('-K, --kernel-only', 'kernel stacks only')
     .option('--include-idle', 'count the idle task (pid 0) too')
+    .addOption(new Option('--mode <kind>', 'what stacks are weighed by: cpu (samples), off-cpu (blocked time), lock (contention time), page-faults').choices(PROFILE_KINDS))
+    .option('--off-cpu', 'the same as --mode off-cpu: time blocked, by the stack it blocked in (sched_switch)')
+    .option('--lock', 'the same as --mode lock: kernel lock contention time (lock:contention_begin/end, 5.19+)')
+    .option('--page-faults', 'the same as --mode page-faults: user page faults, by the stack that touched the memory')
+    .option('--min-block <time>', `off-CPU: drop blocks shorter than this in the kernel (default ${formatDuration(DEFAULT_MIN_BLOCK_NS)}; 0 keeps all)`)
+    .addOption(new Option('--state <s>', 'off-CPU: the state it blocked in: D (uninterruptible: I/O, some locks), S (interruptible sleep), any').choices(OFFCPU_STATES).default('any'))
+    .option('--include-runqueue', 'off-CPU: add time runnable but waiting for a CPU, under a [runqueue] frame of its own')
+    .option('--kernel', 'page faults: kernel-mode faults too (exceptions:page_fault_kernel)')
     .addOption(new Option('--stack-storage-size <n>', `distinct stacks the kernel can hold (at most ${MAX_STACK_STORAGE})`).argParser(parsePositiveInt).default(16384))
     .addOption(new Option('--group-by <g>', 'root frames of the flame graph').choices(GROUP_BY).default('process'))
     .option('--per-pid', 'with --group-by process: one root per process (comm-PID)')
@@ -84,11 +134,22 @@ export function profileCommand(): Command {
     ['huatuo profile --group-by pod -d 20 --html node.html', 'a node, one root per pod'],
     ['huatuo profile --json -i 5 -d 60', 'the top functions of every 5 s, as NDJSON'],
     ['huatuo profile -d 10 -o cap.json && huatuo report cap.json --pprof cpu.pb.gz', 'capture now, render later'],
+    ['huatuo profile --off-cpu -p 1234 -d 10 --svg off.svg', 'where one process waits, weighted by time'],
+    ['huatuo profile --off-cpu --state D -d 10 --folded d.folded', 'uninterruptible waits (I/O) of the node'],
+    ['huatuo profile --lock -d 10 --svg lock.svg', 'kernel lock contention'],
+    ['huatuo profile --page-faults -p 1234 -d 10 --svg faults.svg', 'which code touches new memory'],
   ]);
   cmd.action(async (durationArg: number | undefined, flags: ProfileFlags) => {
     setVerbose(!!flags.verbose);
     if (durationArg !== undefined && flags.duration !== undefined) throw usageError('give the duration once: as [duration] or as -d, not both');
     const durationS = durationArg ?? flags.duration;
+    const given = (flag: string) => cmd.getOptionValueSource(flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) === 'cli';
+    const kind = profileKindOf(flags, given);
+    const offCpu: OffCpuOptions | undefined = kind === 'off-cpu' ? {
+      minBlockNs: flags.minBlock === undefined ? DEFAULT_MIN_BLOCK_NS : parseTimeNs(flags.minBlock, 'ms', '--min-block'),
+      state: flags.state ?? 'any',
+      includeRunqueue: !!flags.includeRunqueue,
+    } : undefined;
     const intervalS = flags.interval ?? 1;
     const sampling = {
       frequencyHz: samplingHz(flags.frequency, flags.period),
@@ -130,7 +191,7 @@ export function profileCommand(): Command {
     try {
       // A snapshot every tick in every mode (see ProfileCollector); -d counts from attach.
       run = await runProfile({
-        sampling: { ...sampling, filter, cgroupHier: cgroups.mount, includeIdle: !!flags.includeIdle, stackStorageSize: flags.stackStorageSize },
+        sampling: { ...sampling, kind, offCpu, kernelFaults: !!flags.kernel, filter, cgroupHier: cgroups.mount, includeIdle: !!flags.includeIdle, stackStorageSize: flags.stackStorageSize },
         labels,
         hostRoot: flags.hostRoot,
         durationS,
@@ -151,15 +212,20 @@ export function profileCommand(): Command {
     const who = flags.pod ? `pod ${flags.namespace ? `${flags.namespace}/` : ''}${flags.pod}`
       : flags.pid ? `pid ${flags.pid}` : flags.tid ? `tid ${flags.tid}` : flags.comm ? `comm ${flags.comm}`
       : flags.cgroup ? `cgroup ${flags.cgroup}` : flags.container ?? flags.containerId ?? flags.namespace ?? 'all processes';
-    const { stacks, summary } = renderProfile(run, flags, {
-      groupBy: flags.groupBy, perPid: !!flags.perPid, who, event: flags.event, top: flags.top, inverted: flags.inverted, minWidth: flags.minWidth,
+    const { stacks, summary, title, subtitle } = renderProfile(run, flags, {
+      groupBy: flags.groupBy, perPid: !!flags.perPid, who, event: kindText(kind, flags, offCpu), top: flags.top, inverted: flags.inverted, minWidth: flags.minWidth,
     });
     if (!stacks.length && (flags.svg || flags.html || flags.folded || flags.speedscope || flags.pprof)) {
-      logWarn('no samples: no flame graph written (is the target running on a CPU?)');
+      logWarn(kind === 'cpu' ? 'no samples: no flame graph written (is the target running on a CPU?)' : `nothing counted (${kindText(kind, flags, offCpu)}): no flame graph written`);
     }
     if (flags.output) {
       writeCapture(flags.output, makeCapture('profile', started, null, profileCaptureData(
-        { event: flags.event, frequency_hz: samplingHz(flags.frequency, flags.period) ?? null, period: flags.period ?? null, group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS },
+        {
+          kind, event: flags.event, frequency_hz: kind === 'cpu' ? samplingHz(flags.frequency, flags.period) ?? null : null, period: kind === 'cpu' ? flags.period ?? null : null,
+          group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS, title, subtitle,
+          ...(offCpu ? { min_block_ns: offCpu.minBlockNs, state: offCpu.state, include_runqueue: offCpu.includeRunqueue } : {}),
+          ...(kind === 'page-faults' ? { kernel_faults: !!flags.kernel } : {}),
+        },
         snap,
       )));
     }

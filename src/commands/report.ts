@@ -13,7 +13,8 @@ import { countText } from '../flamegraph/folded.js';
 import { foldSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
 import { flameTargets, writeFlameOutputs, type FlameOutputs } from '../profile/outputs.js';
 import { samplesFromCapture, type ProfileCaptureData } from '../profile/capture.js';
-import type { FoldedStack } from '../model/stack.js';
+import { PROFILE_UNITS, type FoldedStack } from '../model/stack.js';
+import { formatDuration } from '../model/units.js';
 import { examples } from '../options/common.js';
 import { intArg, numberArg } from '../options/values.js';
 import { HuatuoError, ExitCode, usageError } from '../errors.js';
@@ -187,16 +188,22 @@ export function reportCommand(tablesOf: (tool: string) => Promise<LatencyTables 
     }
     checkOutputs(targets);
     const c = input.kind === 'profile' ? input.capture : undefined;
-    const total = countText(input.stacks.reduce((n, s) => n + s.count, 0));
+    const meta = c?.data.meta;
+    const kind = meta?.kind ?? 'cpu';
+    const unit = PROFILE_UNITS[kind];
+    const sum = input.stacks.reduce((n, s) => n + s.count, 0);
+    const total = unit.time ? formatDuration(sum) : `${countText(sum)} ${unit.countName}`;
+    // A capture that names its flame graph (since the profile kinds) renders as the run did.
     const written = targets.length === 0 ? [] : writeFlameOutputs(input.stacks, flags, {
-      title: flags.title ?? 'huatuo profile',
-      subtitle: c ? `${c.host}  ${c.started}  ${total} samples  (huatuo ${c.args.join(' ')})` : `${input.label}  ${total} samples`,
+      title: flags.title ?? meta?.title ?? 'huatuo profile',
+      subtitle: meta?.subtitle ?? (c ? `${c.host}  ${c.started}  ${total}  (huatuo ${c.args.join(' ')})` : `${input.label}  ${total}`),
       inverted: flags.inverted,
       minWidth: flags.minWidth,
       periodNs: periodNsOf(input),
+      unit,
     });
     const run = c?.data;
-    const summary = profileSummary(input.stacks, flags.top, written, { durationS: run?.meta.duration_s, errors: run?.stack_errors, broken: run?.broken_stacks });
+    const summary = profileSummary(input.stacks, flags.top, written, { durationS: run?.meta.duration_s, errors: run?.stack_errors, broken: run?.broken_stacks, kind, frameless: run?.frameless });
     if (flags.json) writeNdjson(summary);
     else printProfileSummary(summary);
   });

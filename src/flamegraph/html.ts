@@ -11,6 +11,9 @@ export interface HtmlOptions {
   subtitle?: string;
   /** Frames narrower than this many pixels are not drawn (≥ 1; default 1). */
   minFrameSize?: number;
+  /** Values are nanoseconds (shown as times), else counts of countName (default "samples"). */
+  time?: boolean;
+  countName?: string;
 }
 
 /** A d3-hierarchy node as the page gets it: the name without its `_[k]`/`_[j]` suffix. */
@@ -91,7 +94,7 @@ export function renderHtml(stacks: FoldedStack[], opts: HtmlOptions): string {
   if (!Number.isFinite(minFrameSize) || minFrameSize < 1) throw usageError(`minimum frame size must be ≥ 1 pixel, got ${minFrameSize}`);
   const { js, css } = readBundle();
   const tree = flameTree(stacks);
-  const config = { minFrameSize, total: tree.value };
+  const config = { minFrameSize, total: tree.value, time: !!opts.time, countName: opts.countName ?? 'samples' };
   const subtitle = opts.subtitle ? `<p class="sub">${escapeHtml(opts.subtitle)}</p>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -154,6 +157,12 @@ const PAGE_JS = `
   if (!HUATUO_CONFIG.total) { chartEl.innerHTML = '<p id="empty">No samples.</p>'; return; }
   const kindLabel = { kernel: ' [kernel]', jit: ' [jit]', inline: ' [inlined]' };
   const pct = (v) => (100 * v / HUATUO_CONFIG.total).toFixed(2);
+  const amount = (v) => {
+    if (!HUATUO_CONFIG.time) return v + ' ' + HUATUO_CONFIG.countName;
+    if (v >= 1e9) return (v / 1e9).toFixed(2) + ' s';
+    if (v >= 1e6) return (v / 1e6).toFixed(1) + ' ms';
+    return (v / 1e3).toFixed(1) + ' us';
+  };
   let searchText = '';
   let pattern = null;
   const compile = (term) => { try { return new RegExp(term); } catch { return { test: (s) => s.includes(term) }; } };
@@ -163,10 +172,10 @@ const PAGE_JS = `
     .minFrameSize(HUATUO_CONFIG.minFrameSize)
     .transitionDuration(400)
     .getLibtype((d) => (d.data.kind === 'inline' ? 'inlined' : d.data.kind))
-    .setLabelHandler((d) => d.data.name + (kindLabel[d.data.kind] || '') + ' (' + d.data.value + ' samples, ' + pct(d.data.value) + '%)')
+    .setLabelHandler((d) => d.data.name + (kindLabel[d.data.kind] || '') + ' (' + amount(d.data.value) + ', ' + pct(d.data.value) + '%)')
     .setSearchMatch((d, term) => !!term && pattern !== null && pattern.test(d.data.name))
     .setSearchHandler((results, sum) => {
-      searchText = results.length ? 'Matched: ' + pct(sum) + '% (' + sum + ' of ' + HUATUO_CONFIG.total + ' samples)' : 'No match';
+      searchText = results.length ? 'Matched: ' + pct(sum) + '% (' + amount(sum) + ' of ' + amount(HUATUO_CONFIG.total) + ')' : 'No match';
       details.textContent = searchText;
     })
     .setDetailsHandler((text) => { details.textContent = text || searchText; });

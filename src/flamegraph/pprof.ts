@@ -1,5 +1,6 @@
 // pprof's profile.proto, gzipped, as `go tool pprof`, Grafana Pyroscope and Parca read it.
-// Two sample types: samples/count and cpu/nanoseconds (count × period). Each distinct frame
+// CPU profiles have two sample types: samples/count and cpu/nanoseconds (count × period);
+// the other kinds one, their own weight (offcpu/nanoseconds, lock/nanoseconds, page_faults/count). Each distinct frame
 // label is one Function and one Location (no addresses: symbolization already happened).
 // Function.name is the name without its `_[k]`/`_[j]` suffix, Function.system_name the
 // collapsed label itself (so stacks round-trip), and kernel frames get the filename
@@ -20,6 +21,11 @@ export const KERNEL_FILENAME = '[kernel.kallsyms]';
 export interface PprofOptions {
   /** Nanoseconds of CPU time one sample stands for (1e9 / frequency); rounded to an integer. */
   periodNs: number;
+  /**
+   * Counts that are weights of their own (off-CPU/lock nanoseconds, page faults): one sample
+   * type of this type/unit, the counts as they are. Absent: CPU samples (samples/count, cpu/nanoseconds).
+   */
+  weight?: { type: string; unit: string };
   /** When the profile started, ns since the epoch (default 0: renders are reproducible). */
   timeNanos?: number | bigint;
   durationNanos?: number | bigint;
@@ -48,14 +54,36 @@ export function pprofProfile(stacks: readonly FoldedStack[], opts: PprofOptions)
   const locations = sorted.labels.map((_, i) => new Location({ id: i + 1, mappingId: 1, line: [new Line({ functionId: i + 1 })] }));
 
   const samples: Sample[] = [];
+  const weight = opts.weight;
   for (const { ranks, count } of mergedStacks(sorted)) {
     const ids = new Array<number>(ranks.length);
     for (let d = 0; d < ranks.length; d++) ids[ranks.length - 1 - d] = ranks[d] + 1; // leaf first
+    if (weight) {
+      samples.push(new Sample({ locationId: ids, value: [Math.round(count)] }));
+      continue;
+    }
     const ns = Math.round(count * period);
     const cpuNs = Number.isSafeInteger(ns) ? ns : BigInt(Math.round(count)) * BigInt(period);
     samples.push(new Sample({ locationId: ids, value: [Math.round(count), cpuNs] }));
   }
 
+  if (weight) {
+    const type = new ValueType({ type: str(weight.type), unit: str(weight.unit) });
+    return new Profile({
+      sampleType: [type],
+      sample: samples,
+      mapping: [mapping],
+      location: locations,
+      function: functions,
+      stringTable: strings,
+      timeNanos: opts.timeNanos ?? 0,
+      durationNanos: opts.durationNanos ?? 0,
+      periodType: type,
+      period: 1,
+      comment: (opts.comments ?? []).map(str),
+      defaultSampleType: str(weight.type),
+    });
+  }
   const cpu = new ValueType({ type: str('cpu'), unit: str('nanoseconds') });
   return new Profile({
     sampleType: [new ValueType({ type: str('samples'), unit: str('count') }), cpu],

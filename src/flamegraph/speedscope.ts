@@ -34,8 +34,10 @@ export interface SpeedscopeFile {
 export interface SpeedscopeOptions {
   /** Profile and file name (default "huatuo profile"). */
   name?: string;
-  /** With a sampling period, weights are CPU nanoseconds (count × period), else sample counts. */
+  /** With a sampling period, weights are CPU nanoseconds (count × period), else the counts. */
   periodNs?: number;
+  /** The counts are nanoseconds already (off-CPU, lock time). */
+  nanoseconds?: boolean;
 }
 
 /** Stacks as a speedscope file object (JSON.stringify it). Identical stacks are merged. */
@@ -61,6 +63,6 @@ export function toSpeedscope(stacks: readonly FoldedStack[], opts: SpeedscopeOpt
     exporter: 'huatuo',
     activeProfileIndex: 0,
     shared: { frames },
-    profiles: [{ type: 'sampled', name, unit: period === undefined ? 'none' : 'nanoseconds', startValue: 0, endValue: end, samples, weights }],
+    profiles: [{ type: 'sampled', name, unit: period === undefined && !opts.nanoseconds ? 'none' : 'nanoseconds', startValue: 0, endValue: end, samples, weights }],
   };
 }

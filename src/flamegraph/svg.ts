@@ -64,6 +64,13 @@ export interface SvgOptions {
   fontSize?: number;
   /** What a count is, in tooltips (default "samples"). */
   countName?: string;
+  /** A count as tooltips and the subtitle show it (default "N countName"); e.g. a time for off-CPU ns. */
+  formatCount?: (n: number) => string;
+}
+
+/** A count as text: opts.formatCount's, else "1,234 samples". */
+export function countText(opts: SvgOptions, n: number): string {
+  return opts.formatCount ? opts.formatCount(n) : `${commas(n)} ${opts.countName ?? 'samples'}`;
 }
 
 /** How one renderer (plain or differential) colours and describes a frame. */
@@ -97,7 +104,7 @@ function subtitleText(opts: SvgOptions, total: number, notes: string[]): string 
     if (m.host) parts.push(`host ${m.host}`);
     if (m.pod) parts.push(`pod ${m.pod}`);
     if (m.durationS !== undefined) parts.push(duration(m.durationS));
-    parts.push(`${commas(m.samples ?? total)} ${opts.countName ?? 'samples'}`);
+    parts.push(countText(opts, m.samples ?? total));
   }
   return [...parts, ...notes].join(' · ');
 }
@@ -234,9 +241,8 @@ export function renderTree(tree: Tree, opts: SvgOptions, style: FrameStyle, note
 export function renderSvg(stacks: readonly FoldedStack[], opts: SvgOptions = {}): string {
   const tree = buildPrunedTree(stacks, { minTotal: (t) => minDrawnSamples(t, opts) });
   const total = tree.root.total;
-  const countName = opts.countName ?? 'samples';
   return renderTree(tree, opts, {
     fill: (_node, name, kind) => frameFill(name, kind),
-    info: (node, name) => `${name} (${commas(node.total)} ${countName}, ${pct(node.total, total)}%)`,
+    info: (node, name) => `${name} (${countText(opts, node.total)}, ${pct(node.total, total)}%)`,
   });
 }

@@ -2,6 +2,30 @@
 // between the sampler (src/tools/profile.ts), symbolization (src/symbolize/) and the
 // flame-graph renderers (src/flamegraph/).
 
+/** What a profile weighs stacks by: one kind per run. */
+export const PROFILE_KINDS = ['cpu', 'off-cpu', 'lock', 'page-faults'] as const;
+export type ProfileKind = (typeof PROFILE_KINDS)[number];
+
+/** A kind's weights as every output names and shows them. */
+export interface ProfileUnit {
+  /** In titles: "CPU", "off-CPU time". */
+  title: string;
+  /** pprof's sample type (type/unit): cpu/nanoseconds, offcpu/nanoseconds, lock/nanoseconds, page_faults/count. */
+  pprofType: string;
+  pprofUnit: 'nanoseconds' | 'count';
+  /** Weights are nanoseconds (off-CPU, lock): shown as times; else counts of countName. */
+  time: boolean;
+  /** What one count is when not a time: samples, faults. */
+  countName: string;
+}
+
+export const PROFILE_UNITS: Record<ProfileKind, ProfileUnit> = {
+  cpu: { title: 'CPU', pprofType: 'cpu', pprofUnit: 'nanoseconds', time: false, countName: 'samples' },
+  'off-cpu': { title: 'off-CPU time', pprofType: 'offcpu', pprofUnit: 'nanoseconds', time: true, countName: 'ns' },
+  lock: { title: 'lock contention', pprofType: 'lock', pprofUnit: 'nanoseconds', time: true, countName: 'ns' },
+  'page-faults': { title: 'page faults', pprofType: 'page_faults', pprofUnit: 'count', time: false, countName: 'faults' },
+};
+
 /** One aggregated stack as the BPF sampler counted it, before symbolization. */
 export interface RawStack {
   tgid: number;
@@ -39,7 +63,30 @@ export interface ProfileSample {
   container?: string;
   /** Root first: user frames (outermost first), then kernel frames (outermost first). */
   frames: Frame[];
+  /** Samples (on-CPU), nanoseconds (off-CPU, lock) or faults: see ProfileUnit. */
   count: number;
+  /** Off-CPU: time runnable but waiting for a CPU, not blocked (drawn under a [runqueue] frame). */
+  runqueue?: boolean;
+  /** Lock: what was contended (drawn as the leaf frame). */
+  lock?: LockSite;
+}
+
+/** A contended kernel lock: its kind (from contention_begin's flags) and where it is. */
+export interface LockSite {
+  /** spinlock, rwlock:R, rwlock:W, mutex, rwsem:R, rwsem:W, rtmutex, percpu-rwsem:R/W, semaphore. */
+  kind: string;
+  /** The lock's address, hex. */
+  addr: string;
+  /** variable+0xoff when the lock is a static kernel object. */
+  symbol?: string;
+}
+
+/** The root frame of off-CPU run-queue time. */
+export const RUNQUEUE_FRAME = '[runqueue]';
+
+/** The leaf frame of a lock contention: `[mutex cgroup_mutex]`, `[rwsem:W]`. */
+export function lockFrame(l: LockSite): string {
+  return `[${l.kind}${l.symbol ? ` ${l.symbol}` : ''}]`;
 }
 
 /**

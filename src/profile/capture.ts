@@ -2,17 +2,29 @@
 // the run's samples in the records' naming (snake_case keys, null for what is not known),
 // and back to the model's samples for `huatuo report`. Version 1 captures (camelCase
 // `cgroupId`, absent pod/namespace/container/module) are read too.
-import type { Frame, FrameKind, ProfileSample } from '../model/stack.js';
+import type { Frame, FrameKind, LockSite, ProfileKind, ProfileSample } from '../model/stack.js';
 import type { StackErrors } from '../tools/profile.js';
 import type { BrokenStackReport } from '../symbolize/index.js';
+import type { FramelessReport } from '../symbolize/frameless.js';
 
 export interface ProfileCaptureMeta {
+  /** What the counts weigh; absent in captures made before the kinds: cpu. */
+  kind?: ProfileKind;
   event: string;
   frequency_hz: number | null;
   period: number | null;
   group_by: string;
   per_pid: boolean;
   duration_s: number;
+  /** The flame graph's title and subtitle as the run drew them (report draws them again). */
+  title?: string;
+  subtitle?: string;
+  /** off-cpu: the run's settings. */
+  min_block_ns?: number;
+  state?: string;
+  include_runqueue?: boolean;
+  /** page-faults: kernel-mode faults counted too. */
+  kernel_faults?: boolean;
 }
 
 export interface CaptureFrame {
@@ -31,6 +43,10 @@ export interface CaptureSample {
   container: string | null;
   frames: CaptureFrame[];
   count: number;
+  /** off-cpu: run-queue time (only present when true). */
+  runqueue?: boolean;
+  /** lock: the contended lock. */
+  lock?: { kind: string; addr: string; symbol: string | null };
 }
 
 export interface ProfileCaptureData {
@@ -39,6 +55,8 @@ export interface ProfileCaptureData {
   total_samples: number;
   stack_errors: StackErrors;
   broken_stacks: BrokenStackReport[];
+  /** Per leaf binary: weight of stacks with a frameless gap, recovered or lost (absent before it was counted). */
+  frameless?: FramelessReport[];
 }
 
 /** What a run hands over (a ProfileSnapshot has these fields). */
@@ -47,13 +65,14 @@ export interface ProfileRun {
   totalSamples: number;
   errors: StackErrors;
   broken: BrokenStackReport[];
+  frameless?: FramelessReport[];
 }
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 /** A model sample (or a version 1 capture's, the same shape) as a capture sample: snake_case, null for unknown. */
-function captureSample(s: Pick<ProfileSample, 'tgid' | 'pid' | 'comm' | 'cgroupId' | 'pod' | 'namespace' | 'container' | 'count'> & { frames: Array<{ name: string; kind: FrameKind; module?: string }> }): CaptureSample {
-  return {
+function captureSample(s: Pick<ProfileSample, 'tgid' | 'pid' | 'comm' | 'cgroupId' | 'pod' | 'namespace' | 'container' | 'count' | 'runqueue' | 'lock'> & { frames: Array<{ name: string; kind: FrameKind; module?: string }> }): CaptureSample {
+  const out: CaptureSample = {
     tgid: s.tgid,
     pid: s.pid,
     comm: s.comm,
@@ -64,6 +83,9 @@ function captureSample(s: Pick<ProfileSample, 'tgid' | 'pid' | 'comm' | 'cgroupI
     frames: s.frames.map((f) => ({ name: f.name, kind: f.kind, module: orNull(f.module) })),
     count: s.count,
   };
+  if (s.runqueue) out.runqueue = true;
+  if (s.lock) out.lock = { kind: s.lock.kind, addr: s.lock.addr, symbol: orNull(s.lock.symbol) };
+  return out;
 }
 
 /** The run as a capture's `data`. */
@@ -74,6 +96,7 @@ export function profileCaptureData(meta: ProfileCaptureMeta, run: ProfileRun): P
     total_samples: run.totalSamples,
     stack_errors: run.errors,
     broken_stacks: run.broken,
+    ...(run.frameless ? { frameless: run.frameless } : {}),
   };
 }
 
@@ -85,13 +108,19 @@ export function samplesFromCapture(data: ProfileCaptureData): ProfileSample[] {
     if (s.pod !== null) out.pod = s.pod;
     if (s.namespace !== null) out.namespace = s.namespace;
     if (s.container !== null) out.container = s.container;
+    if (s.runqueue) out.runqueue = true;
+    if (s.lock) {
+      const lock: LockSite = { kind: s.lock.kind, addr: s.lock.addr };
+      if (s.lock.symbol !== null) lock.symbol = s.lock.symbol;
+      out.lock = lock;
+    }
     return out;
   });
 }
 
 /** Version 1's `data` (already checked against profile-data-v1.schema.json) in version 2's shape. */
 export function profileDataFromV1(v1: Record<string, unknown>): ProfileCaptureData {
-  type V1Sample = Omit<CaptureSample, 'cgroup_id' | 'pod' | 'namespace' | 'container' | 'frames'> & {
+  type V1Sample = Omit<CaptureSample, 'cgroup_id' | 'pod' | 'namespace' | 'container' | 'frames' | 'runqueue' | 'lock'> & {
     cgroupId: number; pod?: string; namespace?: string; container?: string; frames: Array<{ name: string; kind: FrameKind; module?: string }>;
   };
   const data = v1 as unknown as Omit<ProfileCaptureData, 'samples'> & { samples: V1Sample[] };

@@ -5,9 +5,11 @@
 // process's snapshot, as JIT runtimes do) are re-read while the process still lives,
 // and the last snapshot has only the last interval's new stacks left to do.
 // Knows nothing about views or output formats.
-import type { ProfileSession, StackErrors, SampledStack } from '../tools/profile.js';
+import { lockKind, type ProfileSession, type StackErrors, type SampledStack } from '../tools/profile.js';
 import { Symbolizer, BrokenStacks, unnamedJitRuntime } from '../symbolize/index.js';
-import type { ProfileSample } from '../model/stack.js';
+import { RecoveryTally, type FramelessReport, type Recovery } from '../symbolize/frameless.js';
+import { isTracerFrame, loadKallsyms } from '../symbolize/kallsyms.js';
+import type { Frame, LockSite, ProfileSample } from '../model/stack.js';
 import type { ContainerResolver } from '../containers/resolver.js';
 import type { CgroupHier } from '../containers/cgroup.js';
 import { logDebug } from '../log.js';
@@ -28,6 +30,8 @@ export interface ProfileSnapshot {
   /** Per binary: samples whose user stack stops before a thread entry (frame pointers missing). */
   broken: ReturnType<BrokenStacks['report']>;
   jit: JitReport[];
+  /** Per leaf binary: weight of stacks with a frameless gap, recovered or not (frameless.ts). */
+  frameless: FramelessReport[];
   /** Since the previous snapshot: the samples that grew, counting only the growth. */
   window: ProfileSample[];
 }
@@ -46,6 +50,9 @@ interface Row {
   /** The runtime of its unnamed JIT frames, or null for none. */
   jit: string | null;
   user: boolean;
+  recovery: Recovery['status'];
+  /** The leaf's binary, for the frameless tally. */
+  leafModule: string;
 }
 
 /**
@@ -68,6 +75,15 @@ const REREAD_AFTER_MS = [500, 2000];
  */
 const BACKGROUND_READ_MS = 250;
 const CHUNK = 256;
+
+/** A root-first stack without the tracer's frames at its kernel leaf (tracepoint kinds). */
+function withoutTracerFrames(frames: Frame[]): Frame[] {
+  let n = frames.length;
+  // The BPF program itself is unnamed ([bpf] region) without bpf_jit_kallsyms.
+  const tracer = (f: Frame) => (f.kind === 'kernel' && isTracerFrame(f.name)) || (f.kind === 'unknown' && f.module === '[bpf]');
+  while (n > 0 && tracer(frames[n - 1])) n--;
+  return n === frames.length ? frames : frames.slice(0, n);
+}
 
 export class ProfileCollector {
   private readonly symbolizer: Symbolizer;
@@ -154,6 +170,7 @@ export class ProfileCollector {
   private symbolize({ stacks, errors, totalSamples }: ReturnType<ProfileSession['read']>, t0: number): ProfileSnapshot {
     const t1 = performance.now();
     const broken = new BrokenStacks();
+    const frameless = new RecoveryTally();
     const samples: ProfileSample[] = [];
     const window: ProfileSample[] = [];
     const jitPids = new Map<number, { runtime: string; samples: number }>();
@@ -170,6 +187,7 @@ export class ProfileCollector {
       samples.push(s);
       if (raw.count > before) window.push({ ...s, count: raw.count - before });
       if (row.user) broken.add(s.frames, s.count);
+      frameless.add(row.leafModule, row.recovery, s.count);
       if (row.jit !== null) {
         const p = jitPids.get(s.tgid) ?? { runtime: row.jit, samples: 0 };
         p.samples += s.count;
@@ -177,7 +195,7 @@ export class ProfileCollector {
       }
     }
     logDebug(`profile: read ${stacks.length} rows in ${(t1 - t0).toFixed(0)} ms, symbolized ${todo} in ${(performance.now() - t1).toFixed(0)} ms`);
-    return { samples, totalSamples, errors, broken: broken.report(), jit: this.jitReport(jitPids), window };
+    return { samples, totalSamples, errors, broken: broken.report(), jit: this.jitReport(jitPids), frameless: frameless.report(), window };
   }
 
   /**
@@ -192,21 +210,48 @@ export class ProfileCollector {
     let done = 0;
     for (; done < todo.length && performance.now() < until; done += CHUNK) {
       const part = todo.slice(done, done + CHUNK);
-      this.symbolizer.symbolizeAll(part).forEach((frames, i) => {
+      const recovered = part.map((raw) => this.recover(raw));
+      this.symbolizer.symbolizeAll(recovered.map((r) => r.stack)).forEach((symbolized, i) => {
         const raw = part[i];
+        const frames = this.session.kind === 'cpu' ? symbolized : withoutTracerFrames(symbolized);
         let jit: string | null = null;
         for (const f of frames) jit ??= unnamedJitRuntime(f);
         const tries = (this.rows.get(raw.key)?.tries ?? 0) + 1;
+        const sample: ProfileSample = { tgid: raw.tgid, pid: raw.pid, comm: raw.comm, cgroupId: raw.cgroupId, frames, count: 0 };
+        if (raw.runqueue) sample.runqueue = true;
+        if (raw.lock) sample.lock = this.lockSite(raw.lock);
         this.rows.set(raw.key, {
-          sample: { tgid: raw.tgid, pid: raw.pid, comm: raw.comm, cgroupId: raw.cgroupId, frames, count: 0 },
+          sample,
           settled: tries >= RETRIES || frames.every((f) => f.kind !== 'unknown'),
           tries,
           jit,
           user: raw.user.length > 0,
+          recovery: recovered[i].status,
+          leafModule: recovered[i].module,
         });
       });
     }
     return Math.min(done, todo.length);
+  }
+
+  /** The row's stack with the frames a frameless leaf hid put back, when they can be proved. */
+  private recover(raw: SampledStack): { stack: SampledStack; status: Recovery['status']; module: string } {
+    if (!raw.userTop || raw.user.length < 2) return { stack: raw, status: 'intact', module: '' };
+    let r: ReturnType<Symbolizer['recoverFrameless']>;
+    try {
+      r = this.symbolizer.recoverFrameless(raw.tgid, raw.user, raw.userTop.words);
+    } catch {
+      return { stack: raw, status: 'intact', module: '' }; // the process is gone: nothing to read
+    }
+    if (r.status !== 'recovered') return { stack: raw, status: r.status, module: r.module };
+    return { stack: { ...raw, user: [raw.user[0], ...r.frames, ...raw.user.slice(1)] }, status: r.status, module: r.module };
+  }
+
+  private lockSite(l: { addr: bigint; flags: number }): LockSite {
+    const site: LockSite = { kind: lockKind(l.flags), addr: `0x${l.addr.toString(16)}` };
+    const symbol = loadKallsyms().dataOffset(l.addr);
+    if (symbol) site.symbol = symbol;
+    return site;
   }
 
   /** Per runtime, the processes with unnamed JIT frames that have no perf map at all. */

@@ -8,7 +8,7 @@ import { foldSamples, type GroupBy } from './fold.js';
 import { writeFlameOutputs, type FlameOutputs } from './outputs.js';
 import { profileSummary, type ProfileSummary } from './summary.js';
 import { runTicks } from '../collector/ticks.js';
-import type { FoldedStack } from '../model/stack.js';
+import { PROFILE_UNITS, type FoldedStack, type ProfileKind } from '../model/stack.js';
 import { formatDuration } from '../options/units.js';
 import { logDebug } from '../log.js';
 
@@ -26,6 +26,7 @@ export interface ProfileRunOptions {
 }
 
 export interface ProfileRun {
+  kind: ProfileKind;
   snap: ProfileSnapshot;
   /** When sampling began and ended (ms since the epoch): the profile's duration. */
   sampledFrom: number;
@@ -57,7 +58,7 @@ export async function runProfile(o: ProfileRunOptions): Promise<ProfileRun> {
     const sampledUntil = Date.now();
     const snap = collector.finish();
     const periodNs = o.sampling.period ?? 1e9 / (frequencyHz ?? DEFAULT_FREQUENCY_HZ);
-    return { snap, sampledFrom, sampledUntil, elapsedS: (sampledUntil - sampledFrom) / 1000, periodNs };
+    return { kind: o.sampling.kind ?? 'cpu', snap, sampledFrom, sampledUntil, elapsedS: (sampledUntil - sampledFrom) / 1000, periodNs };
   } finally {
     collector.close();
     session.close();
@@ -76,22 +77,27 @@ export interface ProfileRender {
 }
 
 /** A run's flame graph files (those `out` names), folded stacks and summary. */
-export function renderProfile(run: ProfileRun, out: FlameOutputs, r: ProfileRender): { stacks: FoldedStack[]; written: string[]; summary: ProfileSummary } {
+export function renderProfile(run: ProfileRun, out: FlameOutputs, r: ProfileRender): { stacks: FoldedStack[]; written: string[]; summary: ProfileSummary; title: string; subtitle: string } {
   const { snap } = run;
   const stacks = foldSamples(snap.samples, r.groupBy, r.perPid);
   const renderFrom = performance.now();
+  const unit = PROFILE_UNITS[run.kind];
+  const amount = unit.time ? formatDuration(snap.totalSamples) : `${snap.totalSamples} ${unit.countName}`;
+  const title = run.kind === 'cpu' ? 'huatuo profile' : `huatuo profile: ${unit.title}`;
+  const subtitle = `${hostname()}  ${r.who}  ${formatDuration(run.elapsedS * 1e9)}  ${amount}  ${r.event}`;
   const written = stacks.length
     ? writeFlameOutputs(stacks, out, {
-        title: 'huatuo profile',
-        subtitle: `${hostname()}  ${r.who}  ${formatDuration(run.elapsedS * 1e9)}  ${snap.totalSamples} samples  ${r.event}`,
+        title,
+        subtitle,
         inverted: r.inverted,
         minWidth: r.minWidth,
         periodNs: run.periodNs,
+        unit,
       })
     : [];
   logDebug(`profile: ${stacks.length} stacks folded and written in ${(performance.now() - renderFrom).toFixed(0)} ms`);
   // The top functions need a root frame to skip: with --group-by none, fold by process for them.
   const topStacks = r.groupBy === 'none' ? foldSamples(snap.samples, 'process') : stacks;
-  const summary = profileSummary(topStacks, r.top, written, { durationS: run.elapsedS, errors: snap.errors, broken: snap.broken });
-  return { stacks, written, summary };
+  const summary = profileSummary(topStacks, r.top, written, { durationS: run.elapsedS, errors: snap.errors, broken: snap.broken, kind: run.kind, frameless: snap.frameless });
+  return { stacks, written, summary, title, subtitle };
 }

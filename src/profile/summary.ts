@@ -2,7 +2,8 @@
 // per interval (the top functions of that window), then the summary: top functions by
 // self samples, stack-storage losses, and stacks broken by missing frame pointers.
 // Hints (one line per cause, whatever the number of processes) go to stderr.
-import type { FoldedStack } from '../model/stack.js';
+import { PROFILE_UNITS, type FoldedStack, type ProfileKind, type ProfileUnit } from '../model/stack.js';
+import type { FramelessReport } from '../symbolize/frameless.js';
 import type { StackErrors } from '../tools/profile.js';
 import type { JitReport } from './collector.js';
 import { BROKEN_STACK_HINT, PERF_MAP_HOWTO, type BrokenStackReport, type JitRuntime } from '../symbolize/index.js';
@@ -36,11 +37,17 @@ export interface ProfileInterval {
 export interface ProfileSummary {
   type: 'summary';
   tool: 'profile';
+  /** What the counts weigh (absent in captures older than the kinds: cpu). */
+  kind: ProfileKind;
+  /** What `samples`, `self` and `total` count: samples, nanoseconds (off-CPU, lock) or faults. */
+  unit: 'samples' | 'nanoseconds' | 'faults';
   duration_s: number | null;
   samples: number;
   top: TopEntry[];
   stack_errors: StackErrors | null;
   broken_stacks: BrokenStackReport[];
+  /** Per leaf binary: weight of stacks whose frameless leaf hid callers, recovered or lost. */
+  frameless: FramelessReport[];
   files: string[];
 }
 
@@ -48,7 +55,11 @@ export interface RunFacts {
   durationS?: number;
   errors?: StackErrors;
   broken?: BrokenStackReport[];
+  kind?: ProfileKind;
+  frameless?: FramelessReport[];
 }
+
+const unitName = (u: ProfileUnit): ProfileSummary['unit'] => (u.time ? 'nanoseconds' : u.countName === 'faults' ? 'faults' : 'samples');
 
 const seconds = (s: number) => Math.round(s * 1000) / 1000;
 
@@ -68,14 +79,18 @@ function top(stacks: FoldedStack[], n: number): { samples: number; top: TopEntry
 
 export function profileSummary(stacks: FoldedStack[], n: number, files: string[], facts: RunFacts = {}): ProfileSummary {
   const t = top(stacks, n);
+  const kind = facts.kind ?? 'cpu';
   return {
     type: 'summary',
     tool: 'profile',
+    kind,
+    unit: unitName(PROFILE_UNITS[kind]),
     duration_s: facts.durationS === undefined ? null : seconds(facts.durationS),
     samples: t.samples,
     top: t.top,
     stack_errors: facts.errors ?? null,
     broken_stacks: facts.broken ?? [],
+    frameless: facts.frameless ?? [],
     files,
   };
 }
@@ -104,6 +119,10 @@ export function profileHints(s: ProfileSummary, jit: JitReport[] = []): string[]
     const names = bad.slice(0, LIST).map((b) => b.module).join(', ') + (bad.length > LIST ? ` and ${bad.length - LIST} more` : '');
     out.push(`broken stacks: ${Math.round((100 * broken) / all)}% of user stacks stop before a thread entry, in ${names}: ${BROKEN_STACK_HINT.replace('build', bad.length === 1 ? 'build it' : 'build them')}`);
   }
+  const lostFrames = s.frameless.filter((f) => f.lost > 0);
+  if (lostFrames.length) {
+    out.push(`frameless callers: stacks leaving ${lostFrames.slice(0, LIST).map((f) => f.module).join(', ')} lost the caller of a frameless function that could not be proved from the stack (see docs/profile.md)`);
+  }
   const e = s.stack_errors;
   if (e) {
     const lost = e.kernel.map_full + e.user.map_full + e.kernel.collision + e.user.collision + e.counts_full;
@@ -119,12 +138,16 @@ export function printProfileHints(lines: string[]): void {
 /** The summary as a table on the results stream, its hints on stderr. */
 export function printProfileSummary(s: ProfileSummary, jit: JitReport[] = []): void {
   type Row = ProfileSummary['top'][number];
-  const out = [`profile: ${s.samples} samples${s.duration_s === null ? '' : ` in ${formatDuration(s.duration_s * 1e9)}`}`];
+  const unit = PROFILE_UNITS[s.kind ?? 'cpu'];
+  const amount = (v: number) => (unit.time ? formatDuration(v) : `${v}`);
+  const during = s.duration_s === null ? '' : ` in ${formatDuration(s.duration_s * 1e9)}`;
+  const head = unit.time ? `profile (${unit.title}): ${amount(s.samples)}${during}` : `profile${s.kind && s.kind !== 'cpu' ? ` (${unit.title})` : ''}: ${s.samples} ${unit.countName}${during}`;
+  const out = [head];
   if (s.top.length) {
     out.push(plainTable<Row>([
       textField('self_pct', 'SELF%', 6, (r) => r.self_pct.toFixed(1)),
       textField('total_pct', 'TOTAL%', 6, (r) => r.total_pct.toFixed(1)),
-      textField('self', 'SAMPLES', 8, (r) => r.self),
+      textField('self', unit.time ? 'TIME' : unit.countName.toUpperCase(), 8, (r) => amount(r.self)),
       textField('name', 'FUNCTION', 50, (r) => (r.name.length > 54 ? `${r.name.slice(0, 53)}…` : r.name)),
     ], s.top, 'us'));
   }

@@ -37,7 +37,40 @@ export class Binary {
     private readonly loads: ElfSegment[],
     readonly symbols: SymbolTable,
     private readonly onNewFrame: (f: Frame) => void,
+    /** The binary's bytes again, for reading code (frame recovery); null when unreadable. */
+    private readonly openBytes: () => ByteSource | null = () => null,
   ) {}
+
+  private readonly code = new Map<number, Buffer | null>();
+
+  /** `n` bytes of the file ending at a file offset (code before a return address), or null. */
+  bytesBefore(fileOffset: number, n: number): Buffer | null {
+    const key = fileOffset * 16 + n;
+    if (this.code.has(key)) return this.code.get(key)!;
+    let b: Buffer | null = null;
+    if (fileOffset >= n) {
+      let src: ByteSource | null = null;
+      try {
+        src = this.openBytes();
+        if (src && fileOffset <= src.size) b = src.read(fileOffset - n, n);
+      } catch {
+        b = null;
+      } finally {
+        src?.close();
+      }
+    }
+    this.code.set(key, b);
+    return b;
+  }
+
+  /** The symbol holding a file offset: its start as a file offset, and its name. */
+  symbolAt(fileOffset: number): { start: number; name: string } | undefined {
+    const vaddr = fileOffsetToVaddr(this.loads, fileOffset);
+    if (vaddr === undefined) return undefined;
+    const i = this.symbols.table.find(vaddr);
+    const name = i < 0 ? null : this.symbols.table.nameOf(i);
+    return name === null ? undefined : { start: fileOffset - (vaddr - this.symbols.table.starts[i]), name };
+  }
 
   /** The frame at a file offset of this binary (address - map start + map offset). */
   frameAt(fileOffset: number): Frame {
@@ -100,16 +133,7 @@ export class BinaryStore {
   }
 
   private open(ref: BinaryRef): Binary | null {
-    let src: ByteSource | null = null;
-    if (ref.bytes) src = new BufferSource(ref.bytes());
-    for (const f of src ? [] : ref.files()) {
-      if (src) break;
-      try {
-        src = new FileSource(f);
-      } catch {
-        /* next */
-      }
-    }
+    const src = openRef(ref);
     if (!src) return null;
     try {
       const elf = parseElf(src);
@@ -124,7 +148,7 @@ export class BinaryStore {
         this.tablesBuilt++;
         if (key) this.byBuildId.set(key, symbols);
       }
-      return new Binary(ref.module, elf.buildId, loadSegments(elf), symbols, this.onNewFrame);
+      return new Binary(ref.module, elf.buildId, loadSegments(elf), symbols, this.onNewFrame, () => openRef(ref));
     } finally {
       src.close();
     }
@@ -149,6 +173,19 @@ export class BinaryStore {
     for (const b of this.byKey.values()) n += b?.lookups ?? 0;
     return n;
   }
+}
+
+/** The bytes of a mapped file: from memory (the vDSO), else the first of its files that opens. */
+function openRef(ref: BinaryRef): ByteSource | null {
+  if (ref.bytes) return new BufferSource(ref.bytes());
+  for (const f of ref.files()) {
+    try {
+      return new FileSource(f);
+    } catch {
+      /* next */
+    }
+  }
+  return null;
 }
 
 /** The inode of a path, or undefined if it cannot be stat'ed. */

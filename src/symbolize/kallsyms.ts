@@ -15,11 +15,18 @@ import { KERNEL_MODULE, unknownFrame } from './frames.js';
 export const KERNEL_BASE = 0xfff0_0000_0000_0000n;
 
 const TEXT_TYPES = new Set(['t', 'T', 'w', 'W']);
+/** Data, bss and read-only data: where static locks live. */
+const DATA_TYPES = new Set(['d', 'D', 'b', 'B', 'r', 'R']);
 /** Text-typed markers that end text rather than name a function. */
 const END_MARKER = /^(_etext|_einittext|_end|__\w*text_end)$/;
 
 /** The tracer's own frames at the leaf end of a kernel stack (the BPF program, unnamed without bpf_jit_kallsyms, and the tracepoint's glue). */
 const TRACER_FRAME = /^(bpf_prog_|bpf_trace_run\d|__bpf_trace_|__traceiter_|trace_call_bpf|\[unknown\])/;
+
+/** Whether a kernel frame is the tracer's own (see dropTracerFrames). */
+export function isTracerFrame(name: string): boolean {
+  return TRACER_FRAME.test(name);
+}
 
 /** A kernel stack (leaf first) without the tracer's frames at its leaf end. */
 export function dropTracerFrames(leafFirst: string[]): string[] {
@@ -41,7 +48,20 @@ export class KernelSymbols {
     private readonly regionOf: (i: number) => string,
     /** Per entry: the first address of the run of its region it belongs to. */
     private readonly runStarts: Float64Array,
+    /** Per entry: the name of a core-kernel data symbol (d, D, b, B, r, R), else null. */
+    private readonly dataNameOf: (i: number) => string | null = () => null,
   ) {}
+
+  /** "variable+0xoff" of a static kernel object (a lock in .data or .bss), or null. */
+  dataOffset(addr: bigint): string | null {
+    if (addr <= KERNEL_BASE) return null;
+    const a = Number(addr - KERNEL_BASE);
+    const i = this.table.find(a);
+    const name = i < 0 ? null : this.dataNameOf(i);
+    if (name === null) return null;
+    const off = a - this.table.starts[i];
+    return off ? `${name}+0x${off.toString(16)}` : name;
+  }
 
   /** Distinct addresses looked up so far (in this process). */
   get looked(): number {
@@ -193,6 +213,7 @@ export function parseKallsyms(text: string): KernelSymbols {
     (i) => (isText(keep[i]) ? name(keep[i]) : null),
     (i) => regionNames[regions[i]],
     runStarts,
+    (i) => (DATA_TYPES.has(String.fromCharCode(types[keep[i]])) && regions[i] === 0 ? name(keep[i]) : null),
   );
 }
 

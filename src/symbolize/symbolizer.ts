@@ -9,6 +9,7 @@ import { BinaryStore } from './binary.js';
 import { ProcessImage } from './process-image.js';
 import { Demangler, isMangled } from './demangle.js';
 import { unknownFrame, jitFrame, unnamedJitRuntime, ANON_MODULE, UNMAPPED_MODULE } from './frames.js';
+import { decodeCallBefore, recoverFrameless, type CodeOracle, type Recovery } from './frameless.js';
 
 export interface SymbolizerOptions {
   /** The host's / when running in a pod (prefix for /proc etc.); default $HUATUO_HOST_ROOT or ''. */
@@ -112,6 +113,33 @@ export class Symbolizer {
     const out = stacks.map((s) => this.frames(s));
     this.flush();
     return out;
+  }
+
+  /**
+   * The frames frame-pointer unwinding skipped after a frameless leaf (frameless.ts), from
+   * the user stack's words above its pointer; with the leaf's module, for the tally.
+   */
+  recoverFrameless(tgid: number, user: readonly bigint[], words: readonly bigint[]): Recovery & { module: string } {
+    const img = this.image(tgid);
+    const at = (addr: number) => {
+      const r = img.find(addr);
+      return r?.kind === 'file' && r.binary ? { r, b: r.binary, off: addr - r.start + r.offset } : undefined;
+    };
+    const code: CodeOracle = {
+      callBefore(ret) {
+        const c = at(ret);
+        const bytes = c?.b.bytesBefore(c.off, 7);
+        if (!c || !bytes) return null;
+        return decodeCallBefore(bytes, ret, (target) => at(target)?.b.symbolAt(at(target)!.off)?.name.endsWith('@plt') ?? false);
+      },
+      functionStart(addr) {
+        const c = at(addr);
+        const sym = c?.b.symbolAt(c.off);
+        return sym && c ? sym.start - c.r.offset + c.r.start : undefined;
+      },
+    };
+    const module = user.length ? img.find(Number(user[0]))?.module ?? UNMAPPED_MODULE : UNMAPPED_MODULE;
+    return { ...recoverFrameless(user, words, code), module };
   }
 
   /** Read a snapshotted process's maps again (runtimes map code after start-up); false when gone. */

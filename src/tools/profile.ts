@@ -1,21 +1,42 @@
-// profile, the sampler: options → BPF object (bpf/profile.bpf.c) on one perf event per
-// online CPU → raw stacks (addresses, not yet symbolized; src/symbolize/ does that).
-// No CLI and no views here.
-import { readFileSync } from 'node:fs';
+// profile, the sampler: options → BPF object (bpf/profile.bpf.c), by kind: one perf event
+// per online CPU (on-CPU), sched_switch/sched_wakeup (off-CPU), lock:contention_* (lock),
+// exceptions:page_fault_* (page faults) → raw stacks with their weights (addresses, not
+// yet symbolized; src/symbolize/ does that). No CLI and no views here.
+import { existsSync, readFileSync } from 'node:fs';
 import { BpfObject } from '../bpf-loader/object.js';
 import { native, type NativeErrorFields, type PerfEventAttr } from '../bpf-loader/native.js';
-import type { StructLayout } from '../bpf-loader/layout.js';
+import type { FieldValue, StructLayout } from '../bpf-loader/layout.js';
+import { hasTpBtf } from '../bpf-loader/probe.js';
 import { CgroupHier, type CgroupMount } from '../containers/cgroup.js';
 import { HuatuoError, ExitCode, usageError } from '../errors.js';
 import { logDebug } from '../log.js';
-import type { RawStack } from '../model/stack.js';
+import type { ProfileKind, RawStack } from '../model/stack.js';
 import type { TaskFilter } from './filter.js';
 import { applyTaskFilter, fillCgroupFilter, sizeCgroupFilter, CgroupFilterRefresher } from './filter.js';
 
 export const PROFILE_EVENTS = ['cpu-clock', 'cycles'] as const;
 export type ProfileEvent = (typeof PROFILE_EVENTS)[number];
 
+
+/** --state: the sleeping states off-CPU time is taken for (enum profile_offcpu_state). */
+export const OFFCPU_STATES = ['any', 'D', 'S'] as const;
+export type OffCpuState = (typeof OFFCPU_STATES)[number];
+
+export interface OffCpuOptions {
+  /** Blocks shorter than this are dropped in the kernel (ns). */
+  minBlockNs: number;
+  state: OffCpuState;
+  /** Count time runnable but not running too, as rows of its own. */
+  includeRunqueue: boolean;
+}
+
 export interface ProfileOptions {
+  /** Default 'cpu'. */
+  kind?: ProfileKind;
+  /** kind 'off-cpu'. */
+  offCpu?: OffCpuOptions;
+  /** kind 'page-faults': kernel-mode faults too (exceptions:page_fault_kernel). */
+  kernelFaults?: boolean;
   filter: TaskFilter;
   /** The hierarchy cgroup ids are taken in (--by pod needs the right one); the filter's wins. */
   cgroupHier?: CgroupMount;
@@ -52,6 +73,14 @@ export interface StackErrors {
   counts_full: number;
   /** Processes that could not be recorded for newPids() (their samples are counted). */
   pids_full: number;
+  /** Off-CPU and lock: waits not timed, the map of waits in progress was full. */
+  starts_full?: number;
+  /** Lock: contentions inside another (timed as part of the outer one). */
+  lock_nested?: number;
+  /** New rows whose user stack top could not be read (no frame recovery for them). */
+  top_missing?: number;
+  /** Off-CPU: nanoseconds blocked in blocks shorter than --min-block (not in the profile). */
+  short_blocks_ns?: number;
 }
 
 /** A RawStack that also says why a stack is empty, when it was not -U/-K. */
@@ -61,6 +90,12 @@ export interface SampledStack extends RawStack {
   /** bpf_get_stackid's -errno for the kernel stack (-14 EFAULT, -17 EEXIST, -12 ENOMEM). */
   kernelError?: number;
   userError?: number;
+  /** Off-CPU: time runnable, waiting for a CPU (not blocked). */
+  runqueue?: boolean;
+  /** Lock: the contended lock and contention_begin's LCB_F_* flags. */
+  lock?: { addr: bigint; flags: number };
+  /** The user stack at the row's first event, for frame recovery (src/symbolize/frameless.ts). */
+  userTop?: { sp: bigint; words: bigint[] };
 }
 
 export interface ProfileRead {
@@ -73,7 +108,7 @@ export interface ProfileRead {
 /** enum profile_err of bpf/profile.h (indexes in the `counters` array), names without the prefix. */
 export const PROFILE_ERR_NAMES = [
   'KERN_COLLISION', 'KERN_MISSING', 'KERN_MAP_FULL', 'KERN_OTHER', 'USER_COLLISION', 'USER_MISSING',
-  'USER_MAP_FULL', 'USER_OTHER', 'COUNTS_FULL', 'PIDS_FULL', 'MAX',
+  'USER_MAP_FULL', 'USER_OTHER', 'COUNTS_FULL', 'PIDS_FULL', 'STARTS_FULL', 'TOP_MISSING', 'LOCK_NESTED', 'SHORT_NS', 'MAX',
 ] as const;
 
 /** PROFILE_STACK_SKIPPED: the stack id of a stack not taken (-U, -K). */
@@ -150,18 +185,27 @@ const EVENTS: Record<ProfileEvent, { type: number; config: number }> = {
 
 /** struct profile_key (bpf/profile.h) as TypeScript reads it (checked against the BTF: layout.ts). */
 export const PROFILE_KEY_SPEC = {
-  cgroup_id: 'u64', tgid: 'u32', pid: 'u32', kern_stack_id: 's32', user_stack_id: 's32', comm: 'char[16]',
+  cgroup_id: 'u64', lock_addr: 'u64', tgid: 'u32', pid: 'u32', kern_stack_id: 's32', user_stack_id: 's32',
+  lock_flags: 'u32', runqueue: 'u32', comm: 'char[16]',
 } as const;
 
+/** PROFILE_TOP_WORDS of bpf/profile.h. */
+export const PROFILE_TOP_WORDS = 32;
+/** struct profile_user_top: sp, then the words (read as raw u64s: user addresses need all 64 bits). */
+export const PROFILE_USER_TOP_SPEC = { sp: 'u64', words: `u64[${PROFILE_TOP_WORDS}]` } as const;
+
 /** Every struct profile's TypeScript reads (test/unit/btf-layout.test.ts checks them). */
-export const PROFILE_BOUNDARY = { profile_key: PROFILE_KEY_SPEC };
+export const PROFILE_BOUNDARY = { profile_key: PROFILE_KEY_SPEC, profile_user_top: PROFILE_USER_TOP_SPEC };
 
 interface ProfileKey {
   cgroup_id: number;
+  lock_addr: number;
   tgid: number;
   pid: number;
   kern_stack_id: number;
   user_stack_id: number;
+  lock_flags: number;
+  runqueue: number;
   comm: string;
 }
 
@@ -219,6 +263,53 @@ function perfOpenError(e: unknown, o: ProfileOptions, attr: Omit<PerfEventAttr, 
   return new HuatuoError(`perf_event_open (${o.event}) on cpu ${cpu} failed: ${msg}`, ExitCode.Runtime);
 }
 
+/** include/trace/events/lock.h's LCB_F_* flags of contention_begin. */
+const LCB_F = { SPIN: 1, READ: 2, WRITE: 4, RT: 8, PERCPU: 16, MUTEX: 32 } as const;
+
+/** A lock's kind from contention_begin's flags, in perf lock contention's terms. */
+export function lockKind(flags: number): string {
+  const rw = flags & LCB_F.READ ? ':R' : flags & LCB_F.WRITE ? ':W' : '';
+  if (flags & LCB_F.MUTEX) return 'mutex';
+  if (flags & LCB_F.RT) return 'rtmutex';
+  if (flags & LCB_F.PERCPU) return `percpu-rwsem${rw}`;
+  if (flags & LCB_F.SPIN) return rw ? `rwlock${rw}` : 'spinlock';
+  if (rw) return `rwsem${rw}`;
+  return flags ? `lock:0x${flags.toString(16)}` : 'semaphore';
+}
+
+/** The tracepoints (group:name) a kind attaches to. */
+function kindTracepoints(o: ProfileOptions): string[] {
+  switch (o.kind) {
+    case 'off-cpu': return ['sched:sched_switch', 'sched:sched_wakeup'];
+    case 'lock': return ['lock:contention_begin', 'lock:contention_end'];
+    case 'page-faults': return ['exceptions:page_fault_user', ...(o.kernelFaults ? ['exceptions:page_fault_kernel'] : [])];
+    default: return [];
+  }
+}
+
+/** The programs of a kind, without their _btf/_raw flavour. */
+function kindPrograms(kind: ProfileKind, o: ProfileOptions): string[] {
+  if (kind === 'off-cpu') return ['offcpu_switch', 'offcpu_wakeup'];
+  if (kind === 'lock') return ['lock_begin', 'lock_end'];
+  return ['fault_user', ...(o.kernelFaults ? ['fault_kernel'] : [])];
+}
+
+/** Whether the kernel has a tracepoint: its tp_btf type in the BTF, or its tracefs directory. */
+export function tracepointExists(groupName: string): boolean {
+  const [group, name] = groupName.split(':');
+  if (hasTpBtf(name)) return true;
+  return ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].some((t) => existsSync(`${t}/events/${group}/${name}`));
+}
+
+const KIND_NEEDS: Partial<Record<ProfileKind, string>> = {
+  lock: 'the lock:contention_begin/end tracepoints (Linux 5.19 and later)',
+  'page-faults': 'the exceptions:page_fault_user/kernel tracepoints (x86)',
+};
+
+function missingTracepoint(kind: ProfileKind, tp: string): HuatuoError {
+  return new HuatuoError(`profile --${kind} needs ${KIND_NEEDS[kind] ?? `the ${tp} tracepoint`}: this kernel has no ${tp}`, ExitCode.Unsupported);
+}
+
 function u64At(b: Buffer, off = 0): number {
   return b.readUInt32LE(off) + b.readUInt32LE(off + 4) * 0x100000000;
 }
@@ -236,60 +327,94 @@ export class ProfileSession {
   /** enum profile_err, read once from the BTF (errors() runs every interval). */
   private errIndex: Record<(typeof PROFILE_ERR_NAMES)[number], number> | undefined;
 
-  private constructor(readonly options: ProfileOptions, obj: BpfObject, cpus: number[]) {
+  /** Byte offsets read raw (kernel and user addresses need all 64 bits). */
+  private readonly lockAddrAt: number;
+  private readonly topLayout: StructLayout;
+  readonly kind: ProfileKind;
+  /** How the tracepoint programs were attached (on-CPU: perf_event). */
+  readonly attachKind: 'perf_event' | 'tp_btf' | 'raw_tp';
+
+  private constructor(readonly options: ProfileOptions, obj: BpfObject, cpus: number[], attachKind: ProfileSession['attachKind']) {
     this.obj = obj;
     this.cpus = cpus;
+    this.kind = options.kind ?? 'cpu';
+    this.attachKind = attachKind;
     this.keyLayout = obj.struct<ProfileKey>('profile_key').expectSpec(PROFILE_KEY_SPEC);
+    this.lockAddrAt = this.keyLayout.field('lock_addr').offset;
+    this.topLayout = obj.struct<Record<string, FieldValue>>('profile_user_top').expectSpec(PROFILE_USER_TOP_SPEC);
   }
 
   /**
-   * Open the perf events (one per online CPU, every process), then open, configure, load
-   * and attach the BPF object. Whatever was opened is closed again if any step fails.
+   * Open (on-CPU: the perf events, one per online CPU, every process), then open, configure,
+   * load and attach the BPF object. Whatever was opened is closed again if any step fails.
    */
   static start(o: ProfileOptions): ProfileSession {
-    const attr = perfAttr(o);
+    const kind = o.kind ?? 'cpu';
     if (!Number.isSafeInteger(o.stackStorageSize) || o.stackStorageSize <= 0) {
       throw usageError(`--stack-storage-size needs a positive integer, not ${o.stackStorageSize}`);
     }
+    const attr = kind === 'cpu' ? perfAttr(o) : undefined;
+    const tracepoints = kind === 'cpu' ? [] : kindTracepoints(o);
+    for (const tp of tracepoints) if (!tracepointExists(tp)) throw missingTracepoint(kind, tp);
     const cpus = onlineCpus();
     const fds: number[] = []; // opened, not yet owned by a link
     let obj: BpfObject | undefined;
     try {
       // The events first: a missing PMU fails before any BPF is loaded. Until a program
       // is attached an event only counts (sample_type 0, no buffer): nothing is recorded.
-      for (const cpu of cpus) {
-        try {
-          fds.push(native().perfEventOpen({ ...attr, cpu }));
-        } catch (e) {
-          throw perfOpenError(e, o, attr, cpu);
+      if (attr) {
+        for (const cpu of cpus) {
+          try {
+            fds.push(native().perfEventOpen({ ...attr, cpu }));
+          } catch (e) {
+            throw perfOpenError(e, o, attr, cpu);
+          }
         }
       }
+      const attachKind = kind === 'cpu' ? 'perf_event' as const
+        : process.env.HUATUO_ATTACH !== 'raw_tp' && tracepoints.every((tp) => hasTpBtf(tp.split(':')[1])) ? 'tp_btf' as const : 'raw_tp' as const;
+      const programs = kind === 'cpu' ? ['profile_sample'] : kindPrograms(kind, o).map((p) => `${p}_${attachKind === 'tp_btf' ? 'btf' : 'raw'}`);
       obj = BpfObject.open('profile');
-      obj.selectPrograms(['profile_sample']);
+      obj.selectPrograms(programs);
+      const off = o.offCpu ?? { minBlockNs: 0, state: 'any', includeRunqueue: false };
+      const states = obj.enumValues('profile_offcpu_state', 'PROFILE_STATE_', ['ANY', 'D', 'S']);
       obj.setRodata({
         targ_include_idle: o.includeIdle,
         targ_user_only: o.userOnly,
         targ_kernel_only: o.kernelOnly,
         targ_cgroup_hier: o.filter.cgroups?.mount.hier ?? o.cgroupHier?.hier ?? CgroupHier.V2,
+        targ_min_block_ns: BigInt(Math.round(off.minBlockNs)),
+        targ_state: states[off.state === 'any' ? 'ANY' : off.state],
+        targ_include_runqueue: off.includeRunqueue,
       });
       applyTaskFilter(obj, o.filter);
       sizeCgroupFilter(obj, o.filter);
       obj.setMaxEntries('stacks', o.stackStorageSize);
       // Rows are (thread, stack pair): about as many as stacks, and never fewer than libbpf-tools' 10240.
       obj.setMaxEntries('counts', Math.max(10240, o.stackStorageSize));
+      obj.setMaxEntries('user_tops', Math.max(10240, o.stackStorageSize));
       obj.load();
       fillCgroupFilter(obj, o.filter);
-      const s = new ProfileSession(o, obj, cpus);
+      const s = new ProfileSession(o, obj, cpus, attachKind);
       s.filterRefresher = new CgroupFilterRefresher(obj, o.filter);
-      while (fds.length) {
-        try {
-          obj.attachPerfEvent('profile_sample', fds[0]); // on success the link owns (and closes) the fd
-        } catch (e) {
-          throw new HuatuoError(`profile: attaching to the ${o.event} perf event failed: ${(e as Error).message}`, ExitCode.Unsupported);
+      if (kind === 'cpu') {
+        while (fds.length) {
+          try {
+            obj.attachPerfEvent('profile_sample', fds[0]); // on success the link owns (and closes) the fd
+          } catch (e) {
+            throw new HuatuoError(`profile: attaching to the ${o.event} perf event failed: ${(e as Error).message}`, ExitCode.Unsupported);
+          }
+          fds.shift();
         }
-        fds.shift();
+        logDebug(`profile: attached to ${o.event} on cpus ${cpus.join(',')} (${attr!.sampleFreq !== undefined ? `${attr!.sampleFreq} Hz` : `every ${attr!.samplePeriod} events`})`);
+      } else {
+        try {
+          obj.attach(programs);
+        } catch (e) {
+          throw new HuatuoError(`profile --${kind}: attaching ${programs.join(', ')} failed: ${(e as Error).message}`, ExitCode.Unsupported);
+        }
+        logDebug(`profile --${kind}: attached ${programs.join(', ')}`);
       }
-      logDebug(`profile: attached to ${o.event} on cpus ${cpus.join(',')} (${attr.sampleFreq !== undefined ? `${attr.sampleFreq} Hz` : `every ${attr.samplePeriod} events`})`);
       return s;
     } catch (e) {
       for (const fd of fds) native().closeFd(fd);
@@ -321,7 +446,9 @@ export class ProfileSession {
       stacks.push({ ...s, count });
     }
     const errors = this.errors();
-    return { stacks, errors, totalSamples: counted + errors.counts_full };
+    // A count-weighted row lost to a full map is one sample or fault; a time-weighted one has no known weight.
+    const timed = this.kind === 'off-cpu' || this.kind === 'lock';
+    return { stacks, errors, totalSamples: counted + (timed ? 0 : errors.counts_full) };
   }
 
   private row(id: string, key: Buffer): SampledStack {
@@ -348,6 +475,15 @@ export class ProfileSession {
     };
     if (k.kern_stack_id < 0 && k.kern_stack_id !== PROFILE_STACK_SKIPPED) s.kernelError = k.kern_stack_id;
     if (k.user_stack_id < 0 && k.user_stack_id !== PROFILE_STACK_SKIPPED) s.userError = k.user_stack_id;
+    if (k.runqueue) s.runqueue = true;
+    if (this.kind === 'lock') s.lock = { addr: key.readBigUInt64LE(this.lockAddrAt), flags: k.lock_flags };
+    if (s.user.length) {
+      const top = this.obj.mapLookup('user_tops', key);
+      if (top) {
+        const at = this.topLayout.field('words').offset;
+        s.userTop = { sp: top.readBigUInt64LE(0), words: Array.from({ length: PROFILE_TOP_WORDS }, (_, i) => top.readBigUInt64LE(at + 8 * i)) };
+      }
+    }
     return s;
   }
 
@@ -360,6 +496,10 @@ export class ProfileSession {
       user: { collision: c[E.USER_COLLISION], missing: c[E.USER_MISSING], map_full: c[E.USER_MAP_FULL], other: c[E.USER_OTHER] },
       counts_full: c[E.COUNTS_FULL],
       pids_full: c[E.PIDS_FULL],
+      ...(this.kind === 'off-cpu' || this.kind === 'lock' ? { starts_full: c[E.STARTS_FULL] } : {}),
+      ...(this.kind === 'off-cpu' ? { short_blocks_ns: c[E.SHORT_NS] } : {}),
+      ...(this.kind === 'lock' ? { lock_nested: c[E.LOCK_NESTED] } : {}),
+      top_missing: c[E.TOP_MISSING],
     };
   }
 

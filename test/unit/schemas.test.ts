@@ -51,7 +51,7 @@ describe('docs/schemas', () => {
     expect(check({ kernel: '6.1', features: { btf: { ok: 'yes', detail: '' } }, tools: {} })).toBe('features.btf.ok: must be true or false (got a string)');
     const rec = await schemaValidator('profile-record.schema.json');
     expect(rec({ type: 'interval', tool: 'profile', time: '2024-01-01T00:00:00.000Z', elapsed_s: 1, window_s: 1, samples: 1.5, top: [] })).toBe('samples: must be an integer (got 1.5)');
-    expect(rec({ type: 'summary', tool: 'profile' })).toBe('duration_s: is missing');
+    expect(rec({ type: 'summary', tool: 'profile' })).toBe('kind: is missing');
     expect(rec({ type: 'total', tool: 'profile' })).toMatch(/^type: must be one of "interval", "summary"/);
   });
 });
