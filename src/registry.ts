@@ -76,9 +76,11 @@ export const TOOLS: ToolDefinition[] = [
   },
   {
     name: 'profile',
-    summary: 'CPU sampling with kernel and user stacks, symbolized, as flame graphs and exports',
+    summary: 'stacks symbolized as flame graphs and exports: CPU samples, or off-CPU time, lock contention, page faults',
     bpf: 'profile',
     needs: [['privileges'], ['btf'], ['perf_event_cpu_clock']],
+    // The other kinds: --off-cpu (sched_switch, sched_wakeup), --lock (5.19+), --page-faults (x86).
+    shows: ['tp:sched_switch', 'tp:sched_wakeup', 'tp:contention_begin', 'tp:contention_end', 'tp:page_fault_user', 'tp:page_fault_kernel'],
     command: async () => (await import('./commands/profile.js')).profileCommand(),
     boundary: async () => (await import('./tools/profile.js')).PROFILE_BOUNDARY,
   },
