@@ -199,7 +199,7 @@ export function profileCommand(): Command {
         signal: stop.signal,
         onTick: (s, now, from) => {
           if (!sampledFrom) sampledFrom = windowFrom = from;
-          live?.update(liveTop(s.samples, s.totalSamples, !!flags.perPid));
+          live?.update(liveTop(s.samples, s.totalSamples, !!flags.perPid, kind));
           interval(s, now);
         },
       });

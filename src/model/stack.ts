@@ -129,6 +129,8 @@ export type LiveGroup = (typeof LIVE_GROUPS)[number];
 
 /** What the live view shows, computed by the caller each interval: top functions per grouping. */
 export interface LiveProfileTop {
+  /** What the counts weigh (default cpu: samples). */
+  kind?: ProfileKind;
   totalSamples: number;
   groups: Record<LiveGroup, GroupedFunction[]>;
 }

@@ -1,7 +1,7 @@
 // The top functions of a profile by self and total samples (like perf top): the live
 // view, --plain and --json summaries. Works on collapsed stacks, so captures and folded
 // files give the same answer.
-import { LIVE_GROUPS, type FoldedStack, type GroupedFunction, type LiveProfileTop, type ProfileSample, type TopFunction } from '../model/stack.js';
+import { LIVE_GROUPS, type FoldedStack, type GroupedFunction, type LiveProfileTop, type ProfileKind, type ProfileSample, type TopFunction } from '../model/stack.js';
 import { foldSamples } from './fold.js';
 
 export type { GroupedFunction, TopFunction };
@@ -49,13 +49,13 @@ export function topFunctionsByGroup(stacks: FoldedStack[]): GroupedFunction[] {
 }
 
 /** The live view's model: top functions for each grouping, ungrouped rows merged by name. */
-export function liveTop(samples: ProfileSample[], totalSamples: number, perPid: boolean): LiveProfileTop {
+export function liveTop(samples: ProfileSample[], totalSamples: number, perPid: boolean, kind: ProfileKind = 'cpu'): LiveProfileTop {
   const groups = {} as LiveProfileTop['groups'];
   for (const g of LIVE_GROUPS) {
     const list = topFunctionsByGroup(foldSamples(samples, g === 'none' ? 'process' : g, perPid));
     groups[g] = g === 'none' ? mergeGroups(list) : list;
   }
-  return { totalSamples, groups };
+  return { kind, totalSamples, groups };
 }
 
 /** The same function in two groups is one row. */

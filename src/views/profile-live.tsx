@@ -3,7 +3,8 @@
 // through a small store; the table is drawn from a field table like every other view.
 import { render, Box, Text, useInput } from 'ink';
 import { useMemo, useState, useSyncExternalStore } from 'react';
-import { LIVE_GROUPS, type GroupedFunction, type LiveGroup, type LiveProfileTop } from '../model/stack.js';
+import { LIVE_GROUPS, PROFILE_UNITS, type GroupedFunction, type LiveGroup, type LiveProfileTop } from '../model/stack.js';
+import { formatDuration } from '../model/units.js';
 import { FieldTable } from './latency-table.js';
 import { textField } from '../model/latency-fields.js';
 import type { Field } from '../model/fields.js';
@@ -47,10 +48,11 @@ export function ProfileApp({ store, onQuit, initial, interactive = process.stdin
   }, [snap, groupBy, byTotal, rows]);
   if (done) return null;
   const total = snap?.totalSamples ?? 0;
+  const unit = PROFILE_UNITS[snap?.kind ?? 'cpu'];
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        <Text bold color="green">huatuo profile</Text>  {elapsedS.toFixed(1)}s  <Text bold>{total}</Text> samples
+        <Text bold color="green">huatuo profile</Text>{unit.title === 'CPU' ? '' : ` ${unit.title}`}  {elapsedS.toFixed(1)}s  <Text bold>{unit.time ? formatDuration(total) : total}</Text>{unit.time ? '' : ` ${unit.countName}`}
         {'  '}<Text dimColor>by {byTotal ? 'total' : 'self'}, {groupBy === 'none' ? 'all processes' : `per ${groupBy}`}</Text>
       </Text>
       <Text dimColor>s self/total  g all/process/pod  q quit (flame graphs are written at the end)</Text>
