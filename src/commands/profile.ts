@@ -222,7 +222,7 @@ export function profileCommand(): Command {
       writeCapture(flags.output, makeCapture('profile', started, null, profileCaptureData(
         {
           kind, event: flags.event, frequency_hz: kind === 'cpu' ? samplingHz(flags.frequency, flags.period) ?? null : null, period: kind === 'cpu' ? flags.period ?? null : null,
-          group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS, title, subtitle,
+          group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS, sampled_from_ms: run.sampledFrom, title, subtitle,
           ...(offCpu ? { min_block_ns: offCpu.minBlockNs, state: offCpu.state, include_runqueue: offCpu.includeRunqueue } : {}),
           ...(kind === 'page-faults' ? { kernel_faults: !!flags.kernel } : {}),
         },

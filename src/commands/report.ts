@@ -201,6 +201,8 @@ export function reportCommand(tablesOf: (tool: string) => Promise<LatencyTables 
       minWidth: flags.minWidth,
       periodNs: periodNsOf(input),
       unit,
+      sampledFromMs: meta?.sampled_from_ms,
+      durationS: meta?.sampled_from_ms === undefined ? undefined : meta.duration_s,
     });
     const run = c?.data;
     const summary = profileSummary(input.stacks, flags.top, written, { durationS: run?.meta.duration_s, errors: run?.stack_errors, broken: run?.broken_stacks, kind, frameless: run?.frameless });

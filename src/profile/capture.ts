@@ -16,6 +16,8 @@ export interface ProfileCaptureMeta {
   group_by: string;
   per_pid: boolean;
   duration_s: number;
+  /** When sampling began, ms since the epoch (pprof's time_nanos; absent in older captures). */
+  sampled_from_ms?: number;
   /** The flame graph's title and subtitle as the run drew them (report draws them again). */
   title?: string;
   subtitle?: string;

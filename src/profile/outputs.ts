@@ -23,6 +23,9 @@ export interface RenderInfo {
   periodNs: number;
   /** What the counts are (default: CPU samples). */
   unit?: ProfileUnit;
+  /** When sampling began (ms since the epoch) and how long it ran (s): pprof's time_nanos and duration_nanos. */
+  sampledFromMs?: number;
+  durationS?: number;
 }
 
 /**
@@ -51,7 +54,12 @@ export function writeFlameOutputs(stacks: FoldedStack[], out: FlameOutputs, info
     svg: () => renderSvg(stacks, { title: info.title, subtitle: info.subtitle, inverted: info.inverted, minWidth: info.minWidth, countName: unit.countName, formatCount }),
     html: () => renderHtml(stacks, { title: info.title, subtitle: info.subtitle, time: unit.time, countName: unit.countName }),
     speedscope: () => JSON.stringify(toSpeedscope(stacks, { name: info.title, nanoseconds: unit.time })),
-    pprof: () => toPprof(stacks, { periodNs: info.periodNs, weight: cpu ? undefined : { type: unit.pprofType, unit: unit.pprofUnit } }),
+    pprof: () => toPprof(stacks, {
+      periodNs: info.periodNs,
+      weight: cpu ? undefined : { type: unit.pprofType, unit: unit.pprofUnit },
+      timeNanos: info.sampledFromMs === undefined ? undefined : BigInt(Math.round(info.sampledFromMs)) * 1_000_000n,
+      durationNanos: info.durationS === undefined ? undefined : Math.round(info.durationS * 1e9),
+    }),
   };
   return writeOutputs(flameTargets(out).map((target) => ({ target, data: render[target.flag.slice(2) as keyof typeof render] })));
 }

@@ -93,6 +93,8 @@ export function renderProfile(run: ProfileRun, out: FlameOutputs, r: ProfileRend
         minWidth: r.minWidth,
         periodNs: run.periodNs,
         unit,
+        sampledFromMs: run.sampledFrom,
+        durationS: run.elapsedS,
       })
     : [];
   logDebug(`profile: ${stacks.length} stacks folded and written in ${(performance.now() - renderFrom).toFixed(0)} ms`);

@@ -125,6 +125,8 @@ describeBpf('huatuo profile --off-cpu, --lock, --page-faults (real BPF)', () => 
     const top = spawnSync('go', ['tool', 'pprof', '-top', f.pprof], { encoding: 'utf8', env: { ...process.env, HOME: out } });
     expect(top.status, top.stderr).toBe(0);
     expect(top.stdout).toMatch(/^Type: offcpu$/m);
+    expect(top.stdout).toMatch(/^Duration: 5(\.\d+)?s, Total samples = /m); // duration_nanos is set
+    expect(Number(prof.timeNanos) / 1e6).toBeGreaterThan(Date.now() - 60_000);
     expect(top.stdout).toMatch(/^\s*0\s+0%\s+\d+%\s+\d+(\.\d+)?s\s+\d+(\.\d+)?%\s+sleep_here$/m);
     // speedscope: valid, weighted in nanoseconds.
     const require = createRequire(import.meta.url);
