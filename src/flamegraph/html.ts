@@ -175,7 +175,7 @@ const PAGE_JS = `
     .setLabelHandler((d) => d.data.name + (kindLabel[d.data.kind] || '') + ' (' + amount(d.data.value) + ', ' + pct(d.data.value) + '%)')
     .setSearchMatch((d, term) => !!term && pattern !== null && pattern.test(d.data.name))
     .setSearchHandler((results, sum) => {
-      searchText = results.length ? 'Matched: ' + pct(sum) + '% (' + amount(sum) + ' of ' + amount(HUATUO_CONFIG.total) + ')' : 'No match';
+      searchText = results.length ? 'Matched: ' + pct(sum) + '% (' + (HUATUO_CONFIG.time ? amount(sum) : sum) + ' of ' + amount(HUATUO_CONFIG.total) + ')' : 'No match';
       details.textContent = searchText;
     })
     .setDetailsHandler((text) => { details.textContent = text || searchText; });
