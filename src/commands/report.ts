@@ -10,10 +10,10 @@ import { looksLikeJson, parseCapture } from '../capture/read.js';
 import { checkOutputs, writeOutput, type OutputTarget } from '../output/files.js';
 import { parseFolded, renderDiffSvg } from '../flamegraph/index.js';
 import { countText } from '../flamegraph/folded.js';
-import { foldSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
+import { foldSamples, pprofSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
 import { flameTargets, writeFlameOutputs, type FlameOutputs } from '../profile/outputs.js';
 import { samplesFromCapture, type ProfileCaptureData } from '../profile/capture.js';
-import { PROFILE_UNITS, type FoldedStack } from '../model/stack.js';
+import { PROFILE_UNITS, type FoldedStack, type ProfileSample } from '../model/stack.js';
 import { formatDuration } from '../model/units.js';
 import { examples } from '../options/common.js';
 import { intArg, numberArg } from '../options/values.js';
@@ -37,7 +37,7 @@ interface ReportFlags extends FlameOutputs {
 }
 
 type Input =
-  | { kind: 'profile'; label: string; capture: Capture<ProfileCaptureData>; stacks: FoldedStack[] }
+  | { kind: 'profile'; label: string; capture: Capture<ProfileCaptureData>; stacks: FoldedStack[]; samples: ProfileSample[] }
   | { kind: 'folded'; label: string; stacks: FoldedStack[] }
   | { kind: 'latency'; label: string; capture: Capture };
 
@@ -59,7 +59,8 @@ async function load(path: string, flags: ReportFlags): Promise<Input> {
     const capture = await parseCapture(text, label);
     if (capture.tool !== 'profile') return { kind: 'latency', label, capture };
     const data = capture.data as ProfileCaptureData;
-    return { kind: 'profile', label, capture: capture as Capture<ProfileCaptureData>, stacks: foldSamples(samplesFromCapture(data), flags.groupBy, !!flags.perPid) };
+    const samples = samplesFromCapture(data);
+    return { kind: 'profile', label, capture: capture as Capture<ProfileCaptureData>, stacks: foldSamples(samples, flags.groupBy, !!flags.perPid), samples };
   }
   let folded;
   try {
@@ -203,6 +204,7 @@ export function reportCommand(tablesOf: (tool: string) => Promise<LatencyTables 
       unit,
       sampledFromMs: meta?.sampled_from_ms,
       durationS: meta?.sampled_from_ms === undefined ? undefined : meta.duration_s,
+      pprofSamples: input.kind === 'profile' && flags.pprof !== undefined ? pprofSamples(input.samples, flags.groupBy, !!flags.perPid) : undefined,
     });
     const run = c?.data;
     const summary = profileSummary(input.stacks, flags.top, written, { durationS: run?.meta.duration_s, errors: run?.stack_errors, broken: run?.broken_stacks, kind, frameless: run?.frameless });

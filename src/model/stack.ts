@@ -69,6 +69,30 @@ export interface ProfileSample {
   runqueue?: boolean;
   /** Lock: what was contended (drawn as the leaf frame). */
   lock?: LockSite;
+  /** Where each frame's code is (parallel to frames; null where not known): pprof's locations. */
+  locations?: Array<CodeLocation | null>;
+}
+
+/**
+ * A binary's executable segment as pprof maps it, in the binary's own (ELF) address space,
+ * so one mapping serves every process that loads the binary wherever it loaded it.
+ */
+export interface CodeMapping {
+  /** The path as the process saw it; `[kernel.kallsyms]`, `[vdso]`. */
+  file: string;
+  buildId?: string;
+  /** Page-aligned: start and limit as ELF virtual addresses, offset in the file. */
+  start: bigint;
+  limit: bigint;
+  offset: bigint;
+  /** Native user code that pprof can symbolize again from the binary (lines, inlining). */
+  native: boolean;
+}
+
+/** A frame's code: its mapping and the address (ELF vaddr; of the call, for return addresses). */
+export interface CodeLocation {
+  mapping: CodeMapping;
+  address: bigint;
 }
 
 /** A contended kernel lock: its kind (from contention_begin's flags) and where it is. */

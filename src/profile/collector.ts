@@ -76,13 +76,13 @@ const REREAD_AFTER_MS = [500, 2000];
 const BACKGROUND_READ_MS = 250;
 const CHUNK = 256;
 
-/** A root-first stack without the tracer's frames at its kernel leaf (tracepoint kinds). */
-function withoutTracerFrames(frames: Frame[]): Frame[] {
+/** How many root-first frames are left without the tracer's frames at the kernel leaf (tracepoint kinds). */
+function withoutTracerFrames(frames: Frame[]): number {
   let n = frames.length;
   // The BPF program itself is unnamed ([bpf] region) without bpf_jit_kallsyms.
   const tracer = (f: Frame) => (f.kind === 'kernel' && isTracerFrame(f.name)) || (f.kind === 'unknown' && f.module === '[bpf]');
   while (n > 0 && tracer(frames[n - 1])) n--;
-  return n === frames.length ? frames : frames.slice(0, n);
+  return n;
 }
 
 export class ProfileCollector {
@@ -211,13 +211,15 @@ export class ProfileCollector {
     for (; done < todo.length && performance.now() < until; done += CHUNK) {
       const part = todo.slice(done, done + CHUNK);
       const recovered = part.map((raw) => this.recover(raw));
-      this.symbolizer.symbolizeAll(recovered.map((r) => r.stack)).forEach((symbolized, i) => {
+      this.symbolizer.symbolizeAllLocated(recovered.map((r) => r.stack)).forEach((symbolized, i) => {
         const raw = part[i];
-        const frames = this.session.kind === 'cpu' ? symbolized : withoutTracerFrames(symbolized);
+        const keep = this.session.kind === 'cpu' ? symbolized.frames.length : withoutTracerFrames(symbolized.frames);
+        const frames = symbolized.frames.slice(0, keep);
         let jit: string | null = null;
         for (const f of frames) jit ??= unnamedJitRuntime(f);
         const tries = (this.rows.get(raw.key)?.tries ?? 0) + 1;
         const sample: ProfileSample = { tgid: raw.tgid, pid: raw.pid, comm: raw.comm, cgroupId: raw.cgroupId, frames, count: 0 };
+        if (symbolized.locations.some((l) => l !== null)) sample.locations = symbolized.locations.slice(0, keep);
         if (raw.runqueue) sample.runqueue = true;
         if (raw.lock) sample.lock = this.lockSite(raw.lock);
         this.rows.set(raw.key, {

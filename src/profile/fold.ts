@@ -1,6 +1,7 @@
 // Symbolized samples → collapsed stacks, with the root frame chosen by --group-by, so one
 // flame graph of a node keeps its processes or pods apart.
 import { foldedLabel, lockFrame, RUNQUEUE_FRAME, type FoldedStack, type ProfileSample } from '../model/stack.js';
+import type { PprofFrame, PprofLabel, PprofSample } from '../flamegraph/pprof.js';
 
 export const GROUP_BY = ['process', 'pod', 'container', 'none'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -45,4 +46,31 @@ export function foldSamples(samples: ProfileSample[], groupBy: GroupBy = 'proces
     else out.set(key, { frames, count: s.count });
   }
   return [...out.values()];
+}
+
+/** The labels of a sample in pprof: whose it is (-tagfocus=pod=checkout, Pyroscope's labels). */
+function pprofLabels(s: ProfileSample): PprofLabel[] {
+  const out: PprofLabel[] = [{ key: 'pid', num: s.tgid }, { key: 'tid', num: s.pid }, { key: 'comm', str: s.comm }];
+  if (s.namespace) out.push({ key: 'namespace', str: s.namespace });
+  if (s.pod) out.push({ key: 'pod', str: s.pod });
+  if (s.container) out.push({ key: 'container', str: s.container });
+  return out;
+}
+
+/** Samples for pprof: the same frames as foldSamples draws, each with where its code is, and labels. */
+export function pprofSamples(samples: ProfileSample[], groupBy: GroupBy = 'process', perPid = false): PprofSample[] {
+  const out: PprofSample[] = [];
+  for (const s of samples) {
+    const root = rootFrame(s, groupBy, perPid);
+    const labels = sampleLabels(s, root);
+    if (labels.length === 0 || !(s.count > 0)) continue;
+    // The stack's own frames sit after the root and [runqueue]; the rest have no code.
+    const first = (root !== null ? 1 : 0) + (s.runqueue ? 1 : 0);
+    const frames: PprofFrame[] = labels.map((label, i) => {
+      const loc = i >= first && i - first < s.frames.length ? s.locations?.[i - first] : undefined;
+      return loc ? { label, location: loc } : { label };
+    });
+    out.push({ frames, count: s.count, labels: pprofLabels(s) });
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { writeOutputs, type OutputTarget } from '../output/files.js';
 import { PROFILE_UNITS, type FoldedStack, type ProfileUnit } from '../model/stack.js';
 import { formatDuration } from '../model/units.js';
 import { renderSvg, toFolded, toSpeedscope, toPprof } from '../flamegraph/index.js';
+import { samplesToPprof, type PprofOptions, type PprofSample } from '../flamegraph/pprof.js';
 import { renderHtml } from '../flamegraph/html.js';
 
 export interface FlameOutputs {
@@ -26,6 +27,8 @@ export interface RenderInfo {
   /** When sampling began (ms since the epoch) and how long it ran (s): pprof's time_nanos and duration_nanos. */
   sampledFromMs?: number;
   durationS?: number;
+  /** The symbolized samples behind the stacks (a run, a capture): pprof gets their addresses and labels. */
+  pprofSamples?: readonly PprofSample[];
 }
 
 /**
@@ -54,12 +57,15 @@ export function writeFlameOutputs(stacks: FoldedStack[], out: FlameOutputs, info
     svg: () => renderSvg(stacks, { title: info.title, subtitle: info.subtitle, inverted: info.inverted, minWidth: info.minWidth, countName: unit.countName, formatCount }),
     html: () => renderHtml(stacks, { title: info.title, subtitle: info.subtitle, time: unit.time, countName: unit.countName }),
     speedscope: () => JSON.stringify(toSpeedscope(stacks, { name: info.title, nanoseconds: unit.time })),
-    pprof: () => toPprof(stacks, {
-      periodNs: info.periodNs,
-      weight: cpu ? undefined : { type: unit.pprofType, unit: unit.pprofUnit },
-      timeNanos: info.sampledFromMs === undefined ? undefined : BigInt(Math.round(info.sampledFromMs)) * 1_000_000n,
-      durationNanos: info.durationS === undefined ? undefined : Math.round(info.durationS * 1e9),
-    }),
+    pprof: () => {
+      const opts: PprofOptions = {
+        periodNs: info.periodNs,
+        weight: cpu ? undefined : { type: unit.pprofType, unit: unit.pprofUnit },
+        timeNanos: info.sampledFromMs === undefined ? undefined : BigInt(Math.round(info.sampledFromMs)) * 1_000_000n,
+        durationNanos: info.durationS === undefined ? undefined : Math.round(info.durationS * 1e9),
+      };
+      return info.pprofSamples ? samplesToPprof(info.pprofSamples, opts) : toPprof(stacks, opts);
+    },
   };
   return writeOutputs(flameTargets(out).map((target) => ({ target, data: render[target.flag.slice(2) as keyof typeof render] })));
 }

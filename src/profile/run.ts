@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { ProfileSession, DEFAULT_FREQUENCY_HZ, type ProfileOptions } from '../tools/profile.js';
 import { ProfileCollector, type Labels, type ProfileSnapshot } from './collector.js';
-import { foldSamples, type GroupBy } from './fold.js';
+import { foldSamples, pprofSamples, type GroupBy } from './fold.js';
 import { writeFlameOutputs, type FlameOutputs } from './outputs.js';
 import { profileSummary, type ProfileSummary } from './summary.js';
 import { runTicks } from '../collector/ticks.js';
@@ -95,6 +95,7 @@ export function renderProfile(run: ProfileRun, out: FlameOutputs, r: ProfileRend
         unit,
         sampledFromMs: run.sampledFrom,
         durationS: run.elapsedS,
+        pprofSamples: out.pprof === undefined ? undefined : pprofSamples(snap.samples, r.groupBy, r.perPid),
       })
     : [];
   logDebug(`profile: ${stacks.length} stacks folded and written in ${(performance.now() - renderFrom).toFixed(0)} ms`);

@@ -4,7 +4,7 @@
 // library shared by many processes (or containers) is read once, and nothing depends on the
 // path still existing after its process exits. Address → frame is cached per binary.
 import { statSync } from 'node:fs';
-import type { Frame } from '../model/stack.js';
+import type { CodeMapping, Frame } from '../model/stack.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
 import { parseElf, functionSymbolColumns, pltSymbols, hasSymtab, SHT_SYMTAB, SHT_DYNSYM, loadSegments, fileOffsetToVaddr, type ElfSegment, type ElfSymbol } from './elf-reader.js';
 import { AddressTable, buildAddressTable, columnsOf, concatColumns, entriesOf, type SymbolColumns } from './address-table.js';
@@ -25,6 +25,8 @@ export function symbolTable(symbols: ElfSymbol[] | SymbolColumns, origin: string
   };
 }
 
+const PAGE = 4096;
+
 export class Binary {
   private readonly frames = new Map<number, Frame>();
   private readonly bySymbol: Frame[] = [];
@@ -39,7 +41,37 @@ export class Binary {
     private readonly onNewFrame: (f: Frame) => void,
     /** The binary's bytes again, for reading code (frame recovery); null when unreadable. */
     private readonly openBytes: () => ByteSource | null = () => null,
+    /** The path its first process mapped it at ('' for the vDSO). */
+    readonly path = '',
   ) {}
+
+  private readonly mappings = new Map<ElfSegment, CodeMapping>();
+
+  /** The vaddr (as in the symbol table) of a file offset, or undefined outside every segment. */
+  vaddrOf(fileOffset: number): number | undefined {
+    return fileOffsetToVaddr(this.loads, fileOffset);
+  }
+
+  /** pprof's mapping for the segment holding a vaddr: page-aligned, in the binary's own addresses. */
+  codeMapping(vaddr: number): CodeMapping | undefined {
+    const seg = this.loads.find((p) => vaddr >= p.vaddr && vaddr < p.vaddr + p.memsz);
+    if (!seg) return undefined;
+    let m = this.mappings.get(seg);
+    if (!m) {
+      const start = seg.vaddr - (seg.vaddr % PAGE);
+      m = {
+        file: this.path || this.module,
+        ...(this.buildId ? { buildId: this.buildId } : {}),
+        start: BigInt(start),
+        limit: BigInt(Math.ceil((seg.vaddr + seg.memsz) / PAGE) * PAGE),
+        // Loadable segments have vaddr ≡ offset (mod page): the page's file offset.
+        offset: BigInt(seg.offset - (seg.vaddr - start)),
+        native: this.path !== '',
+      };
+      this.mappings.set(seg, m);
+    }
+    return m;
+  }
 
   private readonly code = new Map<number, Buffer | null>();
 
@@ -148,7 +180,7 @@ export class BinaryStore {
         this.tablesBuilt++;
         if (key) this.byBuildId.set(key, symbols);
       }
-      return new Binary(ref.module, elf.buildId, loadSegments(elf), symbols, this.onNewFrame, () => openRef(ref));
+      return new Binary(ref.module, elf.buildId, loadSegments(elf), symbols, this.onNewFrame, () => openRef(ref), ref.path);
     } finally {
       src.close();
     }

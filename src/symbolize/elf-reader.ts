@@ -143,7 +143,8 @@ export function parseElf(src: ByteSource): ElfFile {
   return elf;
 }
 
-function buildIdInNotes(b: Buffer): string | undefined {
+/** The GNU build-id in a block of ELF notes (a note section, /sys/kernel/notes). */
+export function buildIdInNotes(b: Buffer): string | undefined {
   let o = 0;
   while (o + 12 <= b.length) {
     const namesz = b.readUInt32LE(o);

@@ -1,10 +1,12 @@
 // Raw addresses → frames. Kernel addresses through /proc/kallsyms; user addresses through
 // the process's maps snapshot, its ELF binaries (or their debug files), its JIT perf map.
 // Work grows with unique addresses: frames are cached per process and per binary.
-import type { Frame } from '../model/stack.js';
+import { readFileSync } from 'node:fs';
+import type { CodeLocation, CodeMapping, Frame } from '../model/stack.js';
 import { hostRootOf } from '../containers/cgroup.js';
 import { logDebug } from '../log.js';
-import { loadKallsyms, loadKallsymsAsync, type KernelSymbols } from './kallsyms.js';
+import { loadKallsyms, loadKallsymsAsync, KERNEL_BASE, type KernelSymbols } from './kallsyms.js';
+import { buildIdInNotes } from './elf-reader.js';
 import { BinaryStore } from './binary.js';
 import { ProcessImage } from './process-image.js';
 import { Demangler, isMangled } from './demangle.js';
@@ -108,6 +110,19 @@ export class Symbolizer {
     return frames;
   }
 
+  /**
+   * symbolizeAll with where each frame's code is (pprof's mappings and addresses): null for
+   * frames with no binary behind them (JIT, unmapped, unreadable).
+   */
+  symbolizeAllLocated(stacks: StackAddresses[]): Array<{ frames: Frame[]; locations: Array<CodeLocation | null> }> {
+    const out = stacks.map((s) => {
+      const locations: Array<CodeLocation | null> = [];
+      return { frames: this.frames(s, locations), locations };
+    });
+    this.flush();
+    return out;
+  }
+
   /** Many stacks at once: the same as symbolize() on each, with one demangling batch. */
   symbolizeAll(stacks: StackAddresses[]): Frame[][] {
     const out = stacks.map((s) => this.frames(s));
@@ -184,13 +199,18 @@ export class Symbolizer {
     return this.procs.get(pid)!;
   }
 
-  private frames(stack: StackAddresses): Frame[] {
+  private frames(stack: StackAddresses, locs?: Array<CodeLocation | null>): Frame[] {
     const out: Frame[] = [];
+    const klocs: Array<CodeLocation | null> = [];
     const { user, kernel } = stack;
     // Leaf first in, root first out. Non-leaf addresses are return addresses: the call
     // is the byte before (so a call that ends a function counts for that function).
     const kframes: Frame[] = [];
-    for (let i = kernel.length - 1; i >= 0; i--) if (kernel[i]) kframes.push(this.kernelLookup(kernel[i], i > 0));
+    for (let i = kernel.length - 1; i >= 0; i--) {
+      if (!kernel[i]) continue;
+      kframes.push(this.kernelLookup(kernel[i], i > 0));
+      if (locs) klocs.push(this.kernelLocation(kernel[i], i > 0));
+    }
     // Inside execve the user registers are still the old program's, while the maps are
     // (or soon will be) the new one's: those addresses name nothing.
     if (user.length && !kframes.some((f) => EXEC_PATH.test(f.name))) {
@@ -201,10 +221,38 @@ export class Symbolizer {
         // JS calling JS without a perf map: one [JIT] frame says as much as ten.
         if (f.kind === 'jit' && f.name === out[out.length - 1]?.name && unnamedJitRuntime(f) !== null) continue;
         out.push(f);
+        locs?.push(f.kind === 'jit' ? null : this.userLocation(img, user[i], i > 0));
       }
     }
     for (const f of kframes) out.push(f);
+    locs?.push(...klocs);
     return out;
+  }
+
+  private kernelMapping: CodeMapping | undefined;
+
+  /** Kernel code: one mapping, [kernel.kallsyms] as perf names it, with the running kernel's build-id. */
+  private kernelLocation(addr: bigint, returnAddress: boolean): CodeLocation | null {
+    if (addr < KERNEL_BASE) return null;
+    if (!this.kernelMapping) {
+      let buildId: string | undefined;
+      try {
+        buildId = buildIdInNotes(readFileSync(`${this.host}/sys/kernel/notes`));
+      } catch { /* no notes: no build-id */ }
+      this.kernelMapping = { file: '[kernel.kallsyms]', ...(buildId ? { buildId } : {}), start: KERNEL_BASE, limit: 0xffff_ffff_ffff_f000n, offset: 0n, native: false };
+    }
+    return { mapping: this.kernelMapping, address: returnAddress ? addr - 1n : addr };
+  }
+
+  /** User code in a mapped file: the binary's mapping and the address as its symbol table counts it. */
+  private userLocation(img: ProcessImage, addr: bigint, returnAddress: boolean): CodeLocation | null {
+    if (addr > MAX_USER) return null;
+    const a = Number(addr) - (returnAddress ? 1 : 0);
+    const r = img.find(a);
+    if (r?.kind !== 'file' || !r.binary) return null;
+    const vaddr = r.binary.vaddrOf(a - r.start + r.offset);
+    const mapping = vaddr === undefined ? undefined : r.binary.codeMapping(vaddr);
+    return mapping ? { mapping, address: BigInt(vaddr!) } : null;
   }
 
   private kernelLookup(addr: bigint, returnAddress: boolean): Frame {

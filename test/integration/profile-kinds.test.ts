@@ -15,7 +15,8 @@ import { packagePath } from '../../src/paths.js';
 import { workload, start, killAll, huatuo, waitForComm, expectNothingLeft, type HuatuoOptions } from '../helpers/processes.js';
 
 const CPU = String(cpus().length - 1);
-const FP = ['-O0', '-fno-omit-frame-pointer'];
+// -g: go tool pprof finds file and line in the binary (-lines).
+const FP = ['-O0', '-g', '-fno-omit-frame-pointer'];
 const out = mkdtempSync(join(tmpdir(), 'huatuo-profile-kinds-'));
 const bin = () => workload('wait-kinds', FP);
 
@@ -128,6 +129,25 @@ describeBpf('huatuo profile --off-cpu, --lock, --page-faults (real BPF)', () => 
     expect(top.stdout).toMatch(/^Duration: 5(\.\d+)?s, Total samples = /m); // duration_nanos is set
     expect(Number(prof.timeNanos) / 1e6).toBeGreaterThan(Date.now() - 60_000);
     expect(top.stdout).toMatch(/^\s*0\s+0%\s+\d+%\s+\d+(\.\d+)?s\s+\d+(\.\d+)?%\s+sleep_here$/m);
+    // Real mappings and addresses: the workload's binary with its build-id, so pprof reads
+    // file and line from it (-lines) and disassembles it (-disasm).
+    const binary = prof.mapping.find((mp) => str(mp.filename) === bin())!;
+    expect(binary, prof.mapping.map((mp) => str(mp.filename)).join(' ')).toBeDefined();
+    expect(str(binary.buildId)).toMatch(/^[0-9a-f]{40}$/);
+    expect(str(prof.mapping[0].filename)).toBe(bin()); // the "main binary": the native one with the most weight
+    const pprofTool = (...args: string[]) => {
+      const r = spawnSync('go', ['tool', 'pprof', ...args, f.pprof], { encoding: 'utf8', env: { ...process.env, HOME: out } });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    expect(pprofTool('-top', '-lines')).toMatch(/ sleep_here \S*wait-kinds\.c:\d+$/m);
+    expect(pprofTool('-disasm', 'sleep_here')).toMatch(/ROUTINE =+ sleep_here[\s\S]*CALL/);
+    expect(pprofTool('-top', '-addresses')).toMatch(/^\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+[0-9a-f]{6,} \S+/m);
+    // Whose the time is, as labels: -tagfocus keeps the workload's pid, and drops all for another.
+    expect(pprofTool('-tags')).toMatch(new RegExp(`^\\s*\\d+(\\.\\d+)?s \\(\\s*100%\\): ${p.pid}$`, 'm'));
+    expect(pprofTool('-top', `-tagfocus=pid=${p.pid}`)).toMatch(/sleep_here$/m);
+    expect(pprofTool('-top', '-tagfocus=comm=wk-nap')).toMatch(/sleep_here$/m);
+    expect(pprofTool('-top', '-tagfocus=comm=nobody')).not.toMatch(/sleep_here$/m);
     // speedscope: valid, weighted in nanoseconds.
     const require = createRequire(import.meta.url);
     const schema = JSON.parse(readFileSync(require.resolve('speedscope/dist/release/file-format-schema.json'), 'utf8')) as object;
