@@ -9,6 +9,7 @@ import type { Capture } from '../capture/capture.js';
 import { looksLikeJson, parseCapture } from '../capture/read.js';
 import { checkOutputs, writeOutput, type OutputTarget } from '../output/files.js';
 import { parseFolded, renderDiffSvg } from '../flamegraph/index.js';
+import { DIFF_RULES, type DiffRule } from '../flamegraph/diff.js';
 import { countText } from '../flamegraph/folded.js';
 import { foldSamples, pprofSamples, GROUP_BY, type GroupBy } from '../profile/fold.js';
 import { flameTargets, writeFlameOutputs, type FlameOutputs } from '../profile/outputs.js';
@@ -27,6 +28,8 @@ import { logWarn } from '../log.js';
 
 interface ReportFlags extends FlameOutputs {
   diff?: boolean;
+  diffRule: DiffRule;
+  normalize?: boolean;
   groupBy: GroupBy;
   perPid?: boolean;
   inverted?: boolean;
@@ -102,6 +105,9 @@ function checkFlags(flags: ReportFlags, cli: Set<string>): void {
     for (const f of FLAME_FLAGS) if (f !== 'svg' && flags[f] !== undefined) throw usageError(`--${f}: --diff draws an SVG only`);
     for (const f of ['--json', '--top'] as const) if (cli.has(f)) throw usageError(`${f}: --diff writes no summary, only the SVG`);
     if (!svg) throw usageError('--diff draws an SVG: give --svg FILE');
+    if (flags.normalize && flags.diffRule === 'share') throw usageError('--normalize: --diff-rule share always compares shares; it goes with --diff-rule difffolded');
+  } else {
+    for (const f of ['--diff-rule', '--normalize'] as const) if (cli.has(f)) throw usageError(`${f}: goes with --diff`);
   }
   for (const f of ['--inverted', '--min-width'] as const) {
     if (cli.has(f) && !svg) throw usageError(`${f}: only the SVG has it: give --svg FILE`);
@@ -141,7 +147,9 @@ async function diff(inputs: string[], flags: ReportFlags, cli: Set<string>): Pro
   checkOutputs([target]);
   writeOutput(target, renderDiffSvg(before.stacks, after.stacks, {
     title: flags.title ?? 'huatuo differential flame graph',
-    subtitle: `${before.label} → ${after.label}  (red grew, blue shrank)`,
+    subtitle: `${before.label} → ${after.label}  (red grew, blue shrank: ${flags.diffRule === 'share' ? 'inclusive share' : `self samples${flags.normalize ? ', normalized' : ''}`})`,
+    rule: flags.diffRule,
+    normalize: flags.normalize,
     inverted: flags.inverted,
     minWidth: flags.minWidth,
   }));
@@ -154,6 +162,8 @@ export function reportCommand(tablesOf: (tool: string) => Promise<LatencyTables 
     .description('re-render a capture or collapsed stacks offline (no root needed)')
     .argument('<input...>', 'capture file or collapsed stacks (- for stdin); two with --diff')
     .option('--diff', 'differential flame graph of BEFORE AFTER (red grew, blue shrank)')
+    .addOption(new Option('--diff-rule <rule>', 'what grew: share (inclusive, BEFORE scaled to AFTER) or difffolded (self samples, as difffolded.pl | flamegraph.pl)').choices(DIFF_RULES).default('share'))
+    .option('--normalize', 'with --diff-rule difffolded: scale BEFORE to AFTER\'s total first (difffolded.pl -n)')
     .option('--svg <file>', 'interactive SVG flame graph')
     .option('--html <file>', 'HTML flame graph (works offline)')
     .option('--folded <file>', 'collapsed stacks')
@@ -170,6 +180,7 @@ export function reportCommand(tablesOf: (tool: string) => Promise<LatencyTables 
     ['huatuo report cap.json --svg cpu.svg', 'a saved profile as a flame graph'],
     ['perf script | stackcollapse-perf.pl | huatuo report - --svg perf.svg', 'in place of flamegraph.pl'],
     ['huatuo report --diff before.folded after.folded --svg diff.svg', 'what changed'],
+    ['huatuo report --diff --diff-rule difffolded --normalize a.folded b.folded --svg d.svg', 'coloured as difffolded.pl -n | flamegraph.pl'],
     ['huatuo report latency.json', 'a latency tool\'s capture: its summary table again'],
   ]);
   cmd.action(async (inputs: string[], flags: ReportFlags) => {

@@ -289,6 +289,30 @@ describe('collapsed stacks', () => {
     expect(r.stdout).toContain('<title>b (before 1, after 3.5 samples,');
     expect(r.stderr).toBe('wrote stdout\n');
   });
+
+  it('--diff-rule difffolded colours by self samples (main, which only calls, stays grey); the subtitle says which rule', () => {
+    const before = join(dir, 'before2.folded');
+    writeFileSync(before, 'main;a 3\nmain;b 1\n');
+    const fill = (svg: string, name: string) => new RegExp(`<title>${name} \\(before[^<]*</title><rect [^>]*fill="([^"]+)"`).exec(svg)?.[1];
+    const self = report(['--diff', '--diff-rule', 'difffolded', before, '-', '--svg', '-'], { input: 'main;a 3\nmain;b 3\nmain 2\n' });
+    expect(self.code, self.stderr).toBe(0);
+    expect(self.stdout).toContain('(red grew, blue shrank: self samples)');
+    const share = report(['--diff', before, '-', '--svg', '-'], { input: 'main;a 3\nmain;b 3\nmain 2\n' });
+    expect(share.stdout).toContain('(red grew, blue shrank: inclusive share)');
+    // main: self 0 → 2, so red under difffolded; a: 3 → 3 raw, grey under difffolded, blue by share (3/4 → 3/8).
+    expect(fill(self.stdout, 'main')).not.toBe(fill(self.stdout, 'a'));
+    expect(fill(self.stdout, 'a')).toBe('rgb(235,235,235)');
+    expect(fill(share.stdout, 'a')).not.toBe('rgb(235,235,235)');
+  });
+
+  it('refuses --normalize with the share rule, and the diff flags without --diff', () => {
+    const f = fixture('profile-v2.json');
+    oneLine(report(['--diff', '--normalize', f, f, '--svg', join(dir, 'n.svg')]), /--normalize: --diff-rule share always compares shares/);
+    oneLine(report([f, '--diff-rule', 'difffolded', '--svg', join(dir, 'n.svg')]), /--diff-rule: goes with --diff/);
+    oneLine(report([f, '--normalize', '--svg', join(dir, 'n.svg')]), /--normalize: goes with --diff/);
+    oneLine(report(['--diff', '--diff-rule', 'self', f, f, '--svg', join(dir, 'n.svg')]), /--diff-rule/);
+    expect(existsSync(join(dir, 'n.svg'))).toBe(false);
+  });
 });
 
 describe('captures', () => {

@@ -60,6 +60,24 @@ describe('renderDiffSvg', () => {
     expect(rgbOf(render.fill)).toEqual([235, 235, 235]);
   });
 
+  it('--diff-rule difffolded: colours by self samples, raw, as difffolded.pl | flamegraph.pl; callers keep their colour', () => {
+    const grey = [235, 235, 235];
+    const raw = new Map(readSvg(renderDiffSvg(before, after, { rule: 'difffolded' })).frames.map((f) => [f.label, f]));
+    // Self 40 → 120 and 20 → 40 grew; render's 40 → 40 did not; main and io spend nothing themselves.
+    expect(rgbOf(raw.get('parse')!.fill)[0]).toBe(255);
+    expect(rgbOf(raw.get('read_[k]')!.fill)[0]).toBe(255);
+    for (const same of ['render', 'main', 'io', 'app', 'all']) expect(rgbOf(raw.get(same)!.fill), same).toEqual(grey);
+    expect(raw.get('parse')!.info).toBe('parse (before 40, after 120 samples, +40.00%)'); // +80 of 200
+    // Normalized (difffolded.pl -n): BEFORE doubled first, so render shrank and read kept its share.
+    const norm = new Map(readSvg(renderDiffSvg(before, after, { rule: 'difffolded', normalize: true })).frames.map((f) => [f.label, f]));
+    expect(rgbOf(norm.get('render')!.fill)[2]).toBe(255);
+    expect(rgbOf(norm.get('read_[k]')!.fill)).toEqual(grey);
+    expect(rgbOf(norm.get('main')!.fill)).toEqual(grey);
+    // The share rule colours main too when counted raw: its inclusive total grew.
+    const share = new Map(readSvg(renderDiffSvg(before, after, { normalize: false })).frames.map((f) => [f.label, f]));
+    expect(rgbOf(share.get('main')!.fill)[0]).toBe(255);
+  });
+
   it('does not draw frames only in BEFORE, and says so', () => {
     const b2 = [...before, { frames: ['app', 'old_path', 'x'], count: 10 }, { frames: ['zzz'], count: 5 }];
     const parsed = readSvg(renderDiffSvg(b2, after));
