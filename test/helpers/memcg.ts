@@ -44,7 +44,7 @@ export class MemoryPressure {
     return Promise.all(this.files.map((file) => {
       const p = limited
         ? start('sh', ['-c', `echo $$ > ${this.cgroupDir}/cgroup.procs && exec ${bin} ${file} 1`])
-        : start(bin, [file, '1']);
+        : start(bin, [file, '1', 'keep-cache']); // the limited cgroup keeps its cached pages: its usage is read at the end
       return new Promise<number>((resolve, reject) => p.on('close', (code) => (code === 0 ? resolve(p.pid!) : reject(new Error(`file-reader exited ${code}`)))));
     }));
   }
