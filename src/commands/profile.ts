@@ -19,6 +19,7 @@ import { printProfileSummary, profileInterval, profileHints, printProfileHints }
 import { stopOnSignals } from '../collector/ticks.js';
 import { makeCapture, writeCapture } from '../capture/capture.js';
 import { profileCaptureData } from '../profile/capture.js';
+import { profileRunMeta } from '../profile/run.js';
 import { checkOutputs, type OutputTarget } from '../output/files.js';
 import { stdoutClaimedBy } from '../output/results.js';
 import { writeNdjson } from '../output/ndjson.js';
@@ -208,7 +209,7 @@ export function profileCommand(): Command {
     } finally {
       await live?.finish();
     }
-    const { snap, elapsedS } = run;
+    const { snap } = run;
     const who = flags.pod ? `pod ${flags.namespace ? `${flags.namespace}/` : ''}${flags.pod}`
       : flags.pid ? `pid ${flags.pid}` : flags.tid ? `tid ${flags.tid}` : flags.comm ? `comm ${flags.comm}`
       : flags.cgroup ? `cgroup ${flags.cgroup}` : flags.container ?? flags.containerId ?? flags.namespace ?? 'all processes';
@@ -219,15 +220,9 @@ export function profileCommand(): Command {
       logWarn(kind === 'cpu' ? 'no samples: no flame graph written (is the target running on a CPU?)' : `nothing counted (${kindText(kind, flags, offCpu)}): no flame graph written`);
     }
     if (flags.output) {
-      writeCapture(flags.output, makeCapture('profile', started, null, profileCaptureData(
-        {
-          kind, event: flags.event, frequency_hz: kind === 'cpu' ? samplingHz(flags.frequency, flags.period) ?? null : null, period: kind === 'cpu' ? flags.period ?? null : null,
-          group_by: flags.groupBy, per_pid: !!flags.perPid, duration_s: elapsedS, sampled_from_ms: run.sampledFrom, title, subtitle,
-          ...(offCpu ? { min_block_ns: offCpu.minBlockNs, state: offCpu.state, include_runqueue: offCpu.includeRunqueue } : {}),
-          ...(kind === 'page-faults' ? { kernel_faults: !!flags.kernel } : {}),
-        },
-        snap,
-      )));
+      writeCapture(flags.output, makeCapture('profile', started, null, profileCaptureData(profileRunMeta(run, {
+        event: flags.event, frequencyHz: flags.frequency, period: flags.period, groupBy: flags.groupBy, perPid: !!flags.perPid, title, subtitle, offCpu, kernelFaults: !!flags.kernel,
+      }), snap)));
     }
     if (mode === 'json') {
       writeNdjson(summary);

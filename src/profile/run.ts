@@ -7,6 +7,7 @@ import { ProfileCollector, type Labels, type ProfileSnapshot } from './collector
 import { foldSamples, pprofSamples, type GroupBy } from './fold.js';
 import { writeFlameOutputs, type FlameOutputs } from './outputs.js';
 import { profileSummary, type ProfileSummary } from './summary.js';
+import type { ProfileCaptureMeta } from './capture.js';
 import { runTicks } from '../collector/ticks.js';
 import { PROFILE_UNITS, type FoldedStack, type ProfileKind } from '../model/stack.js';
 import { formatDuration } from '../options/units.js';
@@ -63,6 +64,30 @@ export async function runProfile(o: ProfileRunOptions): Promise<ProfileRun> {
     collector.close();
     session.close();
   }
+}
+
+/** How a run was set up, for its capture's meta. */
+export interface ProfileRunSettings {
+  event: ProfileOptions['event'];
+  frequencyHz?: number;
+  period?: number;
+  groupBy: GroupBy;
+  perPid: boolean;
+  title: string;
+  subtitle: string;
+  offCpu?: ProfileOptions['offCpu'];
+  kernelFaults?: boolean;
+}
+
+/** A run's capture meta: what report needs to draw every file again as the run did. */
+export function profileRunMeta(run: ProfileRun, s: ProfileRunSettings): ProfileCaptureMeta {
+  const cpu = run.kind === 'cpu';
+  return {
+    kind: run.kind, event: s.event, frequency_hz: cpu ? samplingHz(s.frequencyHz, s.period) ?? null : null, period: cpu ? s.period ?? null : null,
+    group_by: s.groupBy, per_pid: s.perPid, duration_s: run.elapsedS, sampled_from_ms: run.sampledFrom, title: s.title, subtitle: s.subtitle,
+    ...(s.offCpu ? { min_block_ns: s.offCpu.minBlockNs, state: s.offCpu.state, include_runqueue: s.offCpu.includeRunqueue } : {}),
+    ...(run.kind === 'page-faults' ? { kernel_faults: !!s.kernelFaults } : {}),
+  };
 }
 
 export interface ProfileRender {
