@@ -38,6 +38,8 @@ const volatile bool targ_user_tops = true;    /* copy a new row's user stack top
 const volatile __u64 targ_min_block_ns = 0;
 const volatile __u32 targ_state = PROFILE_STATE_ANY;
 const volatile bool targ_include_runqueue = false;
+/* Look-back (autotrace): rows per time slot of this many ns, so user space can drop old slots. */
+const volatile __u64 targ_slot_ns = 0;
 
 /* max_entries from --stack-storage-size (user space). */
 struct {
@@ -138,6 +140,8 @@ static __always_inline void key_of_current(void *ctx, struct profile_key *key, s
 	key->tgid = id >> 32;
 	key->cgroup_id = task_cgroup_id(task, targ_cgroup_hier);
 	bpf_get_current_comm(key->comm, sizeof(key->comm));
+	if (targ_slot_ns)
+		key->slot = bpf_ktime_get_ns() / targ_slot_ns;
 	key->kern_stack_id = targ_user_only || !kernel ? PROFILE_STACK_SKIPPED
 						       : stack_id(ctx, 0, PROFILE_ERR_KERN_COLLISION);
 	key->user_stack_id = targ_kernel_only ? PROFILE_STACK_SKIPPED

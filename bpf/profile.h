@@ -30,6 +30,8 @@ struct profile_key {
 	__s32 user_stack_id;
 	__u32 lock_flags;	/* lock: contention_begin's LCB_F_* flags; else 0 */
 	__u32 runqueue;		/* off-CPU: 1 for time runnable, waiting for a CPU; else 0 */
+	__u32 slot;		/* with targ_slot_ns: the time slot (ktime / targ_slot_ns) the row counts; else 0 */
+	__u32 pad;
 	char comm[16];
 };
 

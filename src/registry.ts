@@ -85,6 +85,15 @@ export const TOOLS: ToolDefinition[] = [
     boundary: async () => (await import('./tools/profile.js')).PROFILE_BOUNDARY,
   },
   {
+    name: 'autotrace',
+    summary: 'watch CPU, pressure, memory, disks and containers; on a spike, capture flame graphs by itself',
+    // No object of its own: its look-back and captures are profile runs, with profile's needs.
+    bpf: null,
+    needs: [['privileges'], ['btf'], ['perf_event_cpu_clock']],
+    shows: ['tp:sched_switch', 'tp:sched_wakeup'],
+    command: async () => (await import('./commands/autotrace.js')).autotraceCommand(),
+  },
+  {
     name: 'report',
     summary: 're-render a capture or collapsed stacks offline (no root needed)',
     bpf: null,

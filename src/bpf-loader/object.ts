@@ -185,6 +185,11 @@ export class BpfObject {
     return this.obj.mapLookup(map, key);
   }
 
+  /** Delete an entry; false when there was none. */
+  mapDelete(map: string, key: Buffer): boolean {
+    return this.obj.mapDelete(map, key);
+  }
+
   /** Every entry: keys and values as slices of two buffers. */
   mapEntries(map: string): Array<{ key: Buffer; value: Buffer }> {
     const info = this.obj.maps().find((m) => m.name === map);

@@ -53,6 +53,8 @@ export interface ProfileOptions {
   includeIdle: boolean;
   /** Distinct stacks the stack map holds (--stack-storage-size, 16384). */
   stackStorageSize: number;
+  /** Look-back: rows per time slot of this many ns (ktime), for prune(); default one slot. */
+  slotNs?: number;
 }
 
 /** Samples that lost a stack, by stack and cause, and samples that were not counted at all. */
@@ -96,6 +98,8 @@ export interface SampledStack extends RawStack {
   lock?: { addr: bigint; flags: number };
   /** The user stack at the row's first event, for frame recovery (src/symbolize/frameless.ts). */
   userTop?: { sp: bigint; words: bigint[] };
+  /** With slotNs: the time slot the row counts (ktime / slotNs). */
+  slot?: number;
 }
 
 export interface ProfileRead {
@@ -186,7 +190,7 @@ const EVENTS: Record<ProfileEvent, { type: number; config: number }> = {
 /** struct profile_key (bpf/profile.h) as TypeScript reads it (checked against the BTF: layout.ts). */
 export const PROFILE_KEY_SPEC = {
   cgroup_id: 'u64', lock_addr: 'u64', tgid: 'u32', pid: 'u32', kern_stack_id: 's32', user_stack_id: 's32',
-  lock_flags: 'u32', runqueue: 'u32', comm: 'char[16]',
+  lock_flags: 'u32', runqueue: 'u32', slot: 'u32', comm: 'char[16]',
 } as const;
 
 /** PROFILE_TOP_WORDS of bpf/profile.h. */
@@ -206,6 +210,7 @@ interface ProfileKey {
   user_stack_id: number;
   lock_flags: number;
   runqueue: number;
+  slot: number;
   comm: string;
 }
 
@@ -386,6 +391,7 @@ export class ProfileSession {
         targ_min_block_ns: BigInt(Math.round(off.minBlockNs)),
         targ_state: states[off.state === 'any' ? 'ANY' : off.state],
         targ_include_runqueue: off.includeRunqueue,
+        targ_slot_ns: BigInt(Math.round(o.slotNs ?? 0)),
       });
       applyTaskFilter(obj, o.filter);
       sizeCgroupFilter(obj, o.filter);
@@ -476,6 +482,7 @@ export class ProfileSession {
     if (k.kern_stack_id < 0 && k.kern_stack_id !== PROFILE_STACK_SKIPPED) s.kernelError = k.kern_stack_id;
     if (k.user_stack_id < 0 && k.user_stack_id !== PROFILE_STACK_SKIPPED) s.userError = k.user_stack_id;
     if (k.runqueue) s.runqueue = true;
+    if (k.slot) s.slot = k.slot;
     if (this.kind === 'lock') s.lock = { addr: key.readBigUInt64LE(this.lockAddrAt), flags: k.lock_flags };
     if (s.user.length) {
       const top = this.obj.mapLookup('user_tops', key);
@@ -485,6 +492,37 @@ export class ProfileSession {
       }
     }
     return s;
+  }
+
+  /**
+   * Look-back: delete the rows of slots before `fromSlot`, and the stacks no remaining row
+   * uses (the stack map would fill up otherwise). A stack a new row takes between the read
+   * here and its delete is lost to that row (it reads as missing): rare, and counted.
+   * Returns the rows deleted.
+   */
+  prune(fromSlot: number): number {
+    const used = new Set<number>();
+    const old: Array<{ key: Buffer; ids: number[] }> = [];
+    for (const { key } of this.obj.mapEntries('counts')) {
+      const k = this.keyLayout.decode(key);
+      const ids = [k.kern_stack_id, k.user_stack_id].filter((id) => id >= 0);
+      if (k.slot < fromSlot) old.push({ key: Buffer.from(key), ids });
+      else for (const id of ids) used.add(id);
+    }
+    const stackKey = Buffer.alloc(4);
+    for (const { key, ids } of old) {
+      this.obj.mapDelete('counts', key);
+      this.obj.mapDelete('user_tops', key);
+      this.rows.delete(key.toString('latin1'));
+      for (const id of ids) {
+        if (used.has(id)) continue;
+        used.add(id); // deleted once
+        stackKey.writeUInt32LE(id);
+        this.obj.mapDelete('stacks', stackKey);
+        this.stackCache.delete(id);
+      }
+    }
+    return old.length;
   }
 
   /** Samples that lost a stack or were not counted, since start. */
