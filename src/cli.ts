@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HuatuoError, ExitCode } from './errors.js';
 import { closeAll } from './bpf-loader/lifetime.js';
 import { isVerbose } from './log.js';
+import { REPEATABLE } from './options/repeatable.js';
 import { TOOLS, toolNamed, type ToolDefinition } from './registry.js';
 
 /** Exit once stdout and stderr are flushed: process.exit() drops what a pipe has not taken yet. */
@@ -55,7 +56,7 @@ function oneLineErrors(prefix: string) {
  */
 function refuseRepeats(cmd: Command): void {
   for (const opt of cmd.options) {
-    if (!(opt.required || opt.optional) || opt.variadic) continue;
+    if (!(opt.required || opt.optional) || opt.variadic || (opt as typeof opt & { [REPEATABLE]?: boolean })[REPEATABLE]) continue;
     const parse = opt.parseArg;
     let seen = false;
     opt.parseArg = <T>(value: string, previous: T): T => {

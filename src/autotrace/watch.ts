@@ -76,6 +76,7 @@ function valueOf(f: SignalFrame, signal: string, scope: string | null): number |
 export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult> {
   const dir = new BundleDir(o.dir);
   dir.prepare();
+  dir.log({ type: 'armed', time: new Date().toISOString(), rules: o.rules.map((r) => r.text), interval_s: o.intervalS, lookback_s: o.lookbackS, capture_s: o.captureDurationS });
   const mounts = o.resolver?.mounts ?? [];
   const reader = new SignalReader(o.hostRoot ?? '', mounts);
   const budget = new Budget(o.maxPerHour, o.maxBytes);

@@ -3,6 +3,7 @@
 // index; triggers and captures printed as they happen (plain), or every sample as NDJSON.
 import { Command, Option } from 'commander';
 import { examples, checkHostRoot, hostRootOption } from '../options/common.js';
+import { repeatableOption } from '../options/repeatable.js';
 import { intArg, numberArg, secondsArg } from '../options/values.js';
 import { preflight } from '../bpf-loader/preflight.js';
 import { stopOnSignals } from '../collector/ticks.js';
@@ -55,7 +56,7 @@ function printSignals(): void {
 export function autotraceCommand(): Command {
   const cmd = new Command('autotrace')
     .description('watch the node and, when a signal spikes, capture the evidence (flame graphs, captures) by itself')
-    .option('--on <rule>', 'a trigger, e.g. \'cpu.sys>40 for 3\' (repeat for more; --signals lists the signals)', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(repeatableOption('--on <rule>', 'a trigger, e.g. \'cpu.sys>40 for 3\' (repeat for more; --signals lists the signals)'))
     .addOption(new Option('--preset <name>', 'HUATUO\'s AutoTracing thresholds (the default without --on)').choices(['huatuo']))
     .option('-i, --interval <time>', 'between signal reads', secondsArg(0.1), 1)
     .option('-d, --duration <time>', 'watch this long (default: until Ctrl-C)', secondsArg(1))

@@ -209,3 +209,4 @@ export function examples(cmd: Command, lines: Array<[string, string]>): Command 
   const w = Math.max(...lines.map(([c]) => c.length));
   return cmd.addHelpText('after', `\nEXAMPLES:\n${lines.map(([c, d]) => `  ${c.padEnd(w)}  # ${d}`).join('\n')}\n`);
 }
+

@@ -1,0 +1,102 @@
+// huatuo autotrace end to end on this machine's real signals: a quiet stretch, a sys-heavy
+// burner the test starts (test/fixtures/workloads/wait-kinds.c, syscall mode: getppid in a
+// tight loop, bounded in time), and a second spike inside the cooldown and over the budget.
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { describeBpf } from '../helpers/env.js';
+import { workload, start, killAll, huatuo, expectNothingLeft, sleep } from '../helpers/processes.js';
+
+const out = mkdtempSync(join(tmpdir(), 'huatuo-autotrace-'));
+const burner = () => workload('wait-kinds', ['-O0', '-fno-omit-frame-pointer']);
+const workloads: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of workloads.splice(0)) p.kill('SIGKILL');
+});
+afterAll(async () => {
+  await killAll();
+  rmSync(out, { recursive: true, force: true });
+});
+
+type Rec = Record<string, unknown> & { type: string; time?: string };
+const records = (stdout: string): Rec[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
+const index = (dir: string): Rec[] => records(readFileSync(join(dir, 'index.ndjson'), 'utf8'));
+
+/** Burn system time for `s` seconds after `afterMs`; resolves when it has exited. */
+async function burn(afterMs: number, s: number, name = 'wk-burn'): Promise<number> {
+  await sleep(afterMs);
+  const p = start(burner(), [name, 'syscall', String(s)]);
+  workloads.push(p);
+  const at = Date.now();
+  await new Promise((r) => p.once('exit', r));
+  return at;
+}
+
+async function autotrace(args: string[], during?: () => Promise<unknown>) {
+  let work: Promise<unknown> | undefined;
+  const r = await huatuo(['autotrace', '--json', ...args], {
+    timeoutMs: 90_000,
+    onStart: (_p, bpf) => {
+      if (during) work = bpf.attached.then(during);
+      work?.catch(() => {});
+    },
+  });
+  expect(r.code, r.stderr).toBe(0);
+  await expectNothingLeft(r);
+  return { r, recs: records(r.stdout), work: await work };
+}
+
+describeBpf('huatuo autotrace (real BPF, this machine\'s signals)', () => {
+  it('a quiet 30 s under HUATUO\'s preset: no capture, and its cost while armed under 1 % of a core', async () => {
+    const dir = join(out, 'quiet');
+    const { recs } = await autotrace(['-d', '30', '--dir', dir]);
+    const samples = recs.filter((x) => x.type === 'sample');
+    expect(samples.length).toBeGreaterThanOrEqual(28);
+    expect((samples.at(-1)!.host as Record<string, number>)['cpu.sys']).toBeTypeOf('number');
+    expect(recs.filter((x) => x.type === 'capture')).toEqual([]);
+    expect(index(dir).map((x) => x.type)).toEqual(['armed']); // nothing fired, nothing suppressed
+    const summary = recs.at(-1)!;
+    expect(summary).toMatchObject({ type: 'summary', captures: 0 });
+    expect(summary.armed_cpu_pct as number).toBeLessThan(1);
+    expect(summary.lookback_bpf_cpu_pct as number).toBeLessThan(1);
+  });
+
+  it('a sys-heavy burner: a capture within 15 s with the burner on top, and its look-back holds the burner from before the trigger', async () => {
+    const dir = join(out, 'burn');
+    const { recs, work } = await autotrace(['-d', '22', '--on', 'cpu.sys>20 for 2', '--capture-duration', '3', '--dir', dir], () => burn(3000, 12));
+    const burnedAt = work as number;
+    const trigger = recs.find((x) => x.type === 'trigger')!;
+    expect(trigger, JSON.stringify(recs.filter((x) => x.type !== 'sample'))).toBeDefined();
+    expect(trigger).toMatchObject({ rule: 'cpu.sys>20 for 2', signal: 'cpu.sys', action: 'profile' });
+    const capture = recs.find((x) => x.type === 'capture')! as Rec & { dir: string; top: Array<{ process: string; share: number }> };
+    expect(Date.parse(capture.time!) - burnedAt).toBeLessThan(15_000);
+    expect(capture.top[0].process).toMatch(/^wk-burn-\d+$/);
+    expect(readdirSync(capture.dir).sort()).toEqual(['flame-before.svg', 'flame-diff.svg', 'flame.html', 'flame.svg', 'lookback.json', 'profile.json', 'summary.json']);
+    // The look-back was taken when the rule fired, and the burner was in it already.
+    const lookback = JSON.parse(readFileSync(join(capture.dir, 'lookback.json'), 'utf8')) as { ended: string; data: { samples: Array<{ comm: string; count: number }> } };
+    expect(Math.abs(Date.parse(lookback.ended) - Date.parse(trigger.time!))).toBeLessThan(1000);
+    expect(lookback.data.samples.filter((x) => x.comm === 'wk-burn').reduce((n, x) => n + x.count, 0)).toBeGreaterThan(5);
+    const summary = JSON.parse(readFileSync(join(capture.dir, 'summary.json'), 'utf8')) as { lookback: { top_processes: Array<{ process: string }> }; before: Array<{ value: number | null }>; trigger: Rec };
+    expect(summary.lookback.top_processes[0].process).toMatch(/^wk-burn-\d+$/);
+    expect(summary.trigger).toMatchObject({ type: 'trigger', rule: 'cpu.sys>20 for 2' });
+    expect(summary.before.length).toBeGreaterThan(0);
+    expect(readFileSync(join(capture.dir, 'flame.svg'), 'utf8')).toContain('syscall_here');
+  });
+
+  it('a second spike inside the cooldown is logged as suppressed, not captured; so is one over the budget', async () => {
+    const dir = join(out, 'again');
+    const { recs } = await autotrace(['-d', '24', '--on', 'cpu.sys>20 for 2 cooldown 10m', '--on', 'cpu.sys>15 for 2 cooldown 1s', '--max-captures-per-hour', '1',
+      '--capture-duration', '3', '--dir', dir], async () => {
+      await burn(2000, 6);
+      await burn(5000, 6);
+    });
+    const log = index(dir);
+    expect(log.filter((x) => x.type === 'capture')).toHaveLength(1);
+    expect(recs.filter((x) => x.type === 'capture')).toHaveLength(1);
+    const suppressed = log.filter((x) => x.type === 'suppressed').map((x) => `${String(x.rule)}: ${String(x.reason)}`);
+    // First spike: one capture, the other rule waits for it (busy). Second: the first rule is cooling down, the other over the budget.
+    expect(suppressed).toEqual(['cpu.sys>15 for 2 cooldown 1s: busy', 'cpu.sys>20 for 2 cooldown 10m: cooldown', 'cpu.sys>15 for 2 cooldown 1s: budget']);
+  });
+});
