@@ -11,6 +11,7 @@
         "src/errors.cc",
         "src/log.cc",
         "src/object.cc",
+        "src/priority.cc",
         "src/ringbuf.cc",
       ],
       "include_dirs": [

@@ -90,7 +90,11 @@ export const TOOLS: ToolDefinition[] = [
     // No object of its own: its look-back and captures are profile runs, with profile's needs.
     bpf: null,
     needs: [['privileges'], ['btf'], ['perf_event_cpu_clock']],
-    shows: ['tp:sched_switch', 'tp:sched_wakeup'],
+    shows: ['tp:sched_switch', 'tp:sched_wakeup', 'psi_triggers'],
+    probes: async () => {
+      const { probePsiTriggers } = await import('./autotrace/psi.js');
+      return { psi_triggers: () => probePsiTriggers(process.env.HUATUO_HOST_ROOT ?? '') };
+    },
     command: async () => (await import('./commands/autotrace.js')).autotraceCommand(),
   },
   {

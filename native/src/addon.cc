@@ -15,6 +15,7 @@
 #include "errors.h"
 #include "log.h"
 #include "object.h"
+#include "priority.h"
 
 namespace huatuo {
 
@@ -158,6 +159,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("drainLog", Napi::Function::New<DrainLogJs>(env, "drainLog"));
   exports.Set("enableStats", Napi::Function::New<EnableStats>(env, "enableStats"));
   exports.Set("closeFd", Napi::Function::New<CloseFd>(env, "closeFd"));
+  exports.Set("watchPriority", Napi::Function::New<WatchPriority>(env, "watchPriority"));
   exports.Set("perfEventOpen", Napi::Function::New<PerfEventOpen>(env, "perfEventOpen"));
   exports.Set("numPossibleCpus", Napi::Function::New<NumPossibleCpus>(env, "numPossibleCpus"));
   exports.Set("probeProgType", Napi::Function::New<ProbeProgType>(env, "probeProgType"));

@@ -8,12 +8,16 @@
 //   container.cpu>90 rise>55 for 3     per container, three samples in a row
 //   psi.io.some>median+4mad window 5m  4 MADs above the rolling median of the last 5 minutes
 //   mem.anon_growth>=2 and mem.anon_pct>=70 cooldown 30m
+//   psi.io.some>150ms/2s               a kernel PSI trigger: 150 ms stalled within 2 s,
+//                                      signalled by the kernel (psi.ts), not sampled
+//   psi.memory.full>100ms/2s cgroup /kubepods/pod…   the same on a cgroup v2's own pressure file
 // The first condition's signal is the rule's: `rise` and the scope (host, or each container
 // for container.* signals) are its. The baseline is the median of the rule's window before the
 // sample (at least MIN_HISTORY samples), its spread the median absolute deviation, floored at
 // 1 (every signal's unit, percent, ms or count, is coarse enough that 1 is noise).
 import { usageError } from '../errors.js';
 import { parseSeconds } from '../options/units.js';
+import { parseTimeNs } from '../options/values.js';
 
 export type Op = '>' | '>=' | '<' | '<=';
 
@@ -24,9 +28,21 @@ export interface Condition {
   threshold: { value: number } | { mads: number };
 }
 
+/** A kernel PSI trigger: `some|full STALL WINDOW` on /proc/pressure/RESOURCE. */
+export interface PsiTrigger {
+  resource: string;
+  kind: 'some' | 'full';
+  stallUs: number;
+  windowUs: number;
+  /** A cgroup v2 path: its RESOURCE.pressure instead of the host's. */
+  cgroup?: string;
+}
+
 export interface Rule {
   /** As written (or the preset's), for logs and the index. */
   text: string;
+  /** Fired by the kernel's notification instead of by samples. */
+  psi?: PsiTrigger;
   conditions: Condition[];
   /** Points above the baseline median the first signal must be, as well. */
   rise?: number;
@@ -58,6 +74,9 @@ export const HUATUO_PRESET = [
 ];
 
 const COND = /^([a-z][a-z0-9_.]*)(>=|<=|>|<)(?:median\+([\d.]+)mad|(-?[\d.]+))$/;
+const PSI_COND = /^psi\.([a-z]+)\.(some|full)>(\d+(?:\.\d+)?(?:us|ms|s))\/(\d+(?:\.\d+)?(?:ms|s))$/;
+/** The kernel's limits on a trigger's window (kernel/sched/psi.c). */
+const PSI_WINDOW_US = { min: 500_000, max: 10_000_000 };
 
 /** One `--on` rule; `signals` is the set of known signal names (container.* included). */
 export function parseRule(text: string, signals: ReadonlySet<string>): Rule {
@@ -73,7 +92,19 @@ export function parseRule(text: string, signals: ReadonlySet<string>): Rule {
     };
     const rise = /^rise>([\d.]+)$/.exec(w);
     const m = COND.exec(w);
-    if (w === 'for') {
+    const psi = PSI_COND.exec(w);
+    if (psi) {
+      const signal = `psi.${psi[1]}.${psi[2]}`;
+      if (!signals.has(signal)) throw bad(`no signal ${signal}`);
+      const us = (t: string) => parseTimeNs(t, 's') / 1000;
+      rule.psi = { resource: psi[1], kind: psi[2] as 'some' | 'full', stallUs: us(psi[3]), windowUs: us(psi[4]) };
+      rule.conditions.push({ signal, op: '>', threshold: { value: rule.psi.stallUs / 1000 } });
+    } else if (w === 'cgroup') {
+      const path = arg();
+      if (!rule.psi) throw bad('cgroup goes after a PSI trigger (psi.RESOURCE.some>STALL/WINDOW)');
+      if (!path.startsWith('/') || path.split('/').includes('..')) throw bad('cgroup takes a path from the v2 root, e.g. /kubepods.slice/…');
+      rule.psi.cgroup = path;
+    } else if (w === 'for') {
       const n = Number(arg());
       if (!Number.isInteger(n) || n < 1) throw bad('for takes a count of samples ≥ 1');
       rule.forN = n;
@@ -92,13 +123,19 @@ export function parseRule(text: string, signals: ReadonlySet<string>): Rule {
       if (!signals.has(m[1])) throw bad(`no signal ${m[1]} (huatuo autotrace --signals lists them)`);
       rule.conditions.push({ signal: m[1], op: m[2] as Op, threshold: m[3] !== undefined ? { mads: Number(m[3]) } : { value: Number(m[4]) } });
     } else {
-      throw bad(`cannot read "${w}": want SIGNAL>VALUE, SIGNAL>median+Kmad, rise>N, for N, window TIME, cooldown TIME`);
+      throw bad(`cannot read "${w}": want SIGNAL>VALUE, SIGNAL>median+Kmad, psi.R.some>STALL/WINDOW [cgroup PATH], rise>N, for N, window TIME, cooldown TIME`);
     }
   }
   if (!rule.conditions.length) throw bad('no condition (e.g. cpu.sys>40)');
   const scopes = new Set(rule.conditions.map((c) => isContainerSignal(c.signal)));
   if (scopes.size > 1) throw bad('host and container signals cannot be mixed in one rule');
   if (rule.rise !== undefined && rule.rise <= 0) throw bad('rise must be > 0');
+  if (rule.psi) {
+    const { stallUs, windowUs } = rule.psi;
+    if (rule.conditions.length > 1 || rule.rise !== undefined || /\b(for|window)\b/.test(text)) throw bad('a PSI trigger (STALL/WINDOW) stands alone: only cooldown goes with it');
+    if (windowUs < PSI_WINDOW_US.min || windowUs > PSI_WINDOW_US.max) throw bad('the kernel takes PSI windows from 500ms to 10s');
+    if (stallUs <= 0 || stallUs > windowUs) throw bad('the stall must be more than 0 and at most the window');
+  }
   return rule;
 }
 
@@ -177,6 +214,7 @@ export class TriggerEngine {
   observe(frame: SignalFrame, busy = false): Decision[] {
     const out: Decision[] = [];
     for (const rule of this.rules) {
+      if (rule.psi) continue; // the kernel tells: notify()
       if (isContainerSignal(rule.conditions[0].signal)) {
         for (const [scope, values] of frame.containers) this.step(rule, scope, values, frame.at, out, busy);
       } else {
@@ -223,7 +261,29 @@ export class TriggerEngine {
     t.run++;
     if (t.latched || t.run < rule.forN) return;
     t.latched = true;
-    const common = { rule, scope, signal: first.signal, value: v, at };
+    this.decide({ rule, scope, signal: first.signal, value: v, at }, base?.median ?? null, busy, out);
+  }
+
+  private readonly lastNotify = new Map<Rule, number>();
+
+  /**
+   * A kernel PSI trigger fired for `rule` (its stall was exceeded within its window): a
+   * decision, or null while the episode goes on (the kernel repeats once a window while
+   * the pressure lasts; a pause of two windows ends it). The value is the share of the
+   * window the kernel saw stalled, at least.
+   */
+  notify(rule: Rule, at: number, busy: boolean): Decision | null {
+    const last = this.lastNotify.get(rule);
+    this.lastNotify.set(rule, at);
+    if (last !== undefined && at - last < (2 * rule.psi!.windowUs) / 1000) return null;
+    const out: Decision[] = [];
+    this.decide({ rule, scope: rule.psi!.cgroup ?? null, signal: rule.conditions[0].signal, value: (100 * rule.psi!.stallUs) / rule.psi!.windowUs, at }, null, busy, out);
+    return out[0];
+  }
+
+  /** Cooldown, one capture at a time, the budget; else fire. */
+  private decide(common: { rule: Rule; scope: string | null; signal: string; value: number; at: number }, baseline: number | null, busy: boolean, out: Decision[]): void {
+    const { rule, at } = common;
     const cool = this.cooldownUntil.get(rule);
     if (cool !== undefined && at < cool) {
       out.push({ ...common, type: 'suppressed', reason: 'cooldown', detail: `cooldown until ${new Date(cool).toISOString()}` });
@@ -240,6 +300,6 @@ export class TriggerEngine {
     }
     this.budget.take(at);
     this.cooldownUntil.set(rule, at + rule.cooldownS * 1000);
-    out.push({ ...common, type: 'fire', baseline: base?.median ?? null });
+    out.push({ ...common, type: 'fire', baseline });
   }
 }

@@ -6,10 +6,13 @@
 import { BundleDir } from './bundle.js';
 import { actionFor, runCapture, writeDiff, writeLookback, writeSummary, type ActionKind, type CaptureResult, type LookbackPart } from './actions.js';
 import { Lookback } from './lookback.js';
+import { PsiTriggers } from './psi.js';
 import { SignalReader } from './signals.js';
 import { Budget, TriggerEngine, type Decision, type Rule, type SignalFrame } from './rules.js';
 import { runTicks } from '../collector/ticks.js';
-import { CgroupHier } from '../containers/cgroup.js';
+import { CgroupHier, cgroupDir } from '../containers/cgroup.js';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ContainerResolver } from '../containers/resolver.js';
 import { containerKey } from './signals.js';
 import { logWarn } from '../log.js';
@@ -76,7 +79,6 @@ function valueOf(f: SignalFrame, signal: string, scope: string | null): number |
 export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult> {
   const dir = new BundleDir(o.dir);
   dir.prepare();
-  dir.log({ type: 'armed', time: new Date().toISOString(), rules: o.rules.map((r) => r.text), interval_s: o.intervalS, lookback_s: o.lookbackS, capture_s: o.captureDurationS });
   const mounts = o.resolver?.mounts ?? [];
   const reader = new SignalReader(o.hostRoot ?? '', mounts);
   const budget = new Budget(o.maxPerHour, o.maxBytes);
@@ -85,7 +87,20 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
   const recent: SignalFrame[] = [];
   const result: AutotraceResult = { samples: 0, triggers: 0, suppressed: 0, captures: [], armedCpuPct: 0, lookbackBpfPct: null };
   const armedAt = Date.now();
-  const lookback = o.lookbackS > 0 ? new Lookback(o.lookbackS) : null;
+  // The kernel's PSI triggers first: a refused one ends the run before anything is attached.
+  const psi = new PsiTriggers(o.rules, o.hostRoot ?? '', (rule) => {
+    const d = engine.notify(rule, Date.now(), capturing !== null);
+    if (d) handle(d);
+  }, mounts.find((m) => m.hier === CgroupHier.V2));
+  let lookback: Lookback | null = null;
+  try {
+    lookback = o.lookbackS > 0 ? new Lookback(o.lookbackS) : null;
+  } catch (e) {
+    psi.close();
+    throw e;
+  }
+  dir.log({ type: 'armed', time: new Date().toISOString(), rules: o.rules.map((r) => r.text), interval_s: o.intervalS, lookback_s: o.lookbackS, capture_s: o.captureDurationS });
+
   let capturing: { promise: Promise<void>; frames: SignalFrame[] } | null = null;
   // Our CPU while armed: the time between ticks when no capture runs.
   let armedCpuUs = 0;
@@ -100,9 +115,12 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     const bundle = dir.begin(name);
     const container = d.scope !== null ? o.resolver?.list().find((c) => containerKey(c) === d.scope) : undefined;
     const mount = container && mounts.find((m) => container.cgroups.some((cg) => cg.hier === m.hier) && m.hier !== CgroupHier.V1Memory);
-    const filter = container && mount && o.resolver ? { cgroups: { mount, ids: o.resolver.cgroupIds([container], mount.hier) } } : {};
+    const v2 = mounts.find((m) => m.hier === CgroupHier.V2);
+    const psiCgroup = d.rule.psi?.cgroup;
+    const filter = container && mount && o.resolver ? { cgroups: { mount, ids: o.resolver.cgroupIds([container], mount.hier) } }
+      : psiCgroup !== undefined && v2 ? { cgroups: { mount: v2, ids: cgroupTreeIds(cgroupDir(v2, psiCgroup)) } } : {};
     const labels = o.resolver && mounts[0] ? { resolver: o.resolver, hier: (mount ?? mounts.find((m) => m.hier !== CgroupHier.V1Memory) ?? mounts[0]).hier } : undefined;
-    const who = d.scope ? `container ${d.scope}` : 'all processes';
+    const who = psiCgroup !== undefined ? `cgroup ${psiCgroup}` : d.scope ? `container ${d.scope}` : 'all processes';
     let before: LookbackPart | null = null;
     let lookbackError: string | null = null;
     if (lookback && action === 'profile') {
@@ -149,6 +167,14 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     });
   };
 
+  function handle(decision: Decision): void {
+    if (decision.type === 'fire') result.triggers++;
+    else result.suppressed++;
+    dir.log(decisionRecord(decision));
+    o.on?.decision?.(decision);
+    if (decision.type === 'fire') capture(decision);
+  }
+
   const tick = () => {
     const now = Date.now();
     if (!capturing) {
@@ -163,13 +189,7 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     result.samples++;
     o.on?.sample?.(frame);
     (capturing as { frames: SignalFrame[] } | null)?.frames.push(frame);
-    for (const decision of engine.observe(frame, capturing !== null)) {
-      if (decision.type === 'fire') result.triggers++;
-      else result.suppressed++;
-      dir.log(decisionRecord(decision));
-      o.on?.decision?.(decision);
-      if (decision.type === 'fire') capture(decision);
-    }
+    for (const decision of engine.observe(frame, capturing !== null)) handle(decision);
     recent.push(frame);
     if (recent.length > BEFORE) recent.shift();
   };
@@ -183,6 +203,20 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     result.lookbackBpfPct = lookback?.cost().bpf_cpu_pct ?? null;
     return result;
   } finally {
+    psi.close();
     lookback?.close();
   }
+}
+
+/** The ids (directory inodes) of a cgroup and every cgroup below it. */
+function cgroupTreeIds(dir: string): number[] {
+  const out: number[] = [];
+  const walk = (d: string) => {
+    try {
+      out.push(statSync(d).ino);
+      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
+    } catch { /* gone meanwhile */ }
+  };
+  walk(dir);
+  return out;
 }

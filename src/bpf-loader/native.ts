@@ -164,6 +164,12 @@ export interface NativeAddon {
   enableStats(): number;
   /** close(2) */
   closeFd(fd: number): void;
+  /**
+   * Call onEvent on each priority event (POLLPRI) of fd, on the event loop; status < 0 is a
+   * libuv error (the watch stops), events has 8 (priority) or 4 (disconnect). Does not keep
+   * the process alive. Close the watch before closing the fd.
+   */
+  watchPriority(fd: number, onEvent: (status: number, events: number) => void): { close(): void };
   /** perf_event_open(2) with sample_type 0 and disabled = 0; returns the fd. */
   perfEventOpen(attr: PerfEventAttr): number;
   /** libbpf_num_possible_cpus */

@@ -2,18 +2,21 @@
 // burner the test starts (test/fixtures/workloads/wait-kinds.c, syscall mode: getppid in a
 // tight loop, bounded in time), and a second spike inside the cooldown and over the budget.
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { describeBpf } from '../helpers/env.js';
 import { workload, start, killAll, huatuo, expectNothingLeft, sleep } from '../helpers/processes.js';
+import { loopExt4 } from '../helpers/loopfs.js';
 
 const out = mkdtempSync(join(tmpdir(), 'huatuo-autotrace-'));
 const burner = () => workload('wait-kinds', ['-O0', '-fno-omit-frame-pointer']);
 const workloads: ChildProcess[] = [];
+const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const p of workloads.splice(0)) p.kill('SIGKILL');
+  for (const c of cleanups.splice(0).reverse()) c();
 });
 afterAll(async () => {
   await killAll();
@@ -34,12 +37,13 @@ async function burn(afterMs: number, s: number, name = 'wk-burn'): Promise<numbe
   return at;
 }
 
+/** Run autotrace; `during` starts once its look-back is attached (without one, at once: nothing attaches while armed). */
 async function autotrace(args: string[], during?: () => Promise<unknown>) {
   let work: Promise<unknown> | undefined;
   const r = await huatuo(['autotrace', '--json', ...args], {
     timeoutMs: 90_000,
     onStart: (_p, bpf) => {
-      if (during) work = bpf.attached.then(during);
+      if (during) work = args.includes('--lookback') ? during() : bpf.attached.then(during);
       work?.catch(() => {});
     },
   });
@@ -98,5 +102,38 @@ describeBpf('huatuo autotrace (real BPF, this machine\'s signals)', () => {
     const suppressed = log.filter((x) => x.type === 'suppressed').map((x) => `${String(x.rule)}: ${String(x.reason)}`);
     // First spike: one capture, the other rule waits for it (busy). Second: the first rule is cooling down, the other over the budget.
     expect(suppressed).toEqual(['cpu.sys>15 for 2 cooldown 1s: busy', 'cpu.sys>20 for 2 cooldown 10m: cooldown', 'cpu.sys>15 for 2 cooldown 1s: budget']);
+  });
+
+  it('a kernel PSI trigger on a cgroup\'s own io pressure (made by the test) fires, with signals read only every 10 s, and routes to an off-CPU capture of its D-state waits', async () => {
+    const dir = join(out, 'psi');
+    const mnt = loopExt4(cleanups);
+    // A cgroup v2 of the test's own: its io.pressure counts its tasks only, whatever else the machine does.
+    const v2 = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' - ')).find((p) => p[1]?.startsWith('cgroup2 '))![0].split(' ')[4];
+    const name = `/huatuo-at-psi-${process.pid}`;
+    mkdirSync(join(v2, name));
+    cleanups.push(() => rmdirSync(join(v2, name)));
+    let syncFrom = 0;
+    // fdatasync in a loop on the loop-mounted ext4: the writer waits in D state, its cgroup's io pressure rises.
+    const { recs } = await autotrace(['-d', '14', '-i', '10', '--lookback', '0', '--on', `psi.io.some>100ms/2s cgroup ${name}`, '--capture-duration', '2', '--dir', dir], async () => {
+      await sleep(3000); // armed by then (its start takes well under a second)
+      const p = start('sh', ['-c', `echo $$ > ${join(v2, name, 'cgroup.procs')} && exec ${burner()} wk-sync sync ${join(mnt, 'f')} 8`]);
+      workloads.push(p);
+      syncFrom = Date.now();
+      await new Promise((r) => p.once('exit', r));
+    });
+    const trigger = recs.find((x) => x.type === 'trigger')!;
+    expect(trigger, JSON.stringify(recs.filter((x) => x.type !== 'sample'))).toMatchObject({ signal: 'psi.io.some', scope: name, action: 'offcpu-d', value: 5 });
+    // The kernel told us: after the writer started, well inside the 10 s between signal reads.
+    expect(Date.parse(trigger.time!)).toBeGreaterThanOrEqual(syncFrom);
+    expect(Date.parse(trigger.time!) - syncFrom).toBeLessThan(5000);
+    expect(recs.filter((x) => x.type === 'sample').length).toBeLessThanOrEqual(3);
+    const capture = recs.find((x) => x.type === 'capture')! as Rec & { dir: string; action: string; top: Array<{ process: string }> };
+    expect(capture.action).toBe('offcpu-d');
+    // Scoped to the cgroup: the writer and nothing else.
+    expect(capture.top.map((t) => t.process.replace(/-\d+$/, ''))).toEqual(['wk-sync']);
+    const cap = JSON.parse(readFileSync(join(capture.dir, 'profile.json'), 'utf8')) as { data: { meta: { kind: string; state: string } } };
+    expect(cap.data.meta).toMatchObject({ kind: 'off-cpu', state: 'D' });
+    // The kernel repeats while the pressure lasts: one episode, one line (no suppression per window).
+    expect(index(dir).filter((x) => x.type === 'trigger' || x.type === 'suppressed')).toHaveLength(1);
   });
 });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describeBpf } from '../helpers/env.js';
 import { packagePath } from '../../src/paths.js';
 import { workload, start, killAll, huatuo, waitForComm, expectNothingLeft, type HuatuoOptions } from '../helpers/processes.js';
+import { loopExt4 } from '../helpers/loopfs.js';
 
 const CPU = String(cpus().length - 1);
 // -g: go tool pprof finds file and line in the binary (-lines).
@@ -58,26 +59,6 @@ afterAll(async () => {
   await killAll();
   rmSync(out, { recursive: true, force: true });
 });
-
-/** A 64 MiB ext4 on a loop device over a file in a tmpfs of this test's own; unmounted in cleanup. */
-function loopExt4(): string {
-  const dir = mkdtempSync(join('/dev/shm', 'huatuo-ext4-'));
-  const img = join(dir, 'fs.img');
-  const mnt = join(dir, 'mnt');
-  mkdirSync(mnt);
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const run = (cmd: string, args: string[]) => {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  };
-  run('truncate', ['-s', '64M', img]);
-  run('mkfs.ext4', ['-q', '-F', img]);
-  run('mount', ['-o', 'loop', img, mnt]);
-  // Unmounting detaches the loop device (mount -o loop sets autoclear). Lazy: a workload
-  // killed a moment ago may still hold the file.
-  cleanups.push(() => spawnSync('umount', ['-l', mnt]));
-  return mnt;
-}
 
 describeBpf('huatuo profile --off-cpu, --lock, --page-faults (real BPF)', () => {
   it('--off-cpu: the sleeping path through nanosleep, its own function recovered, weighs what the program slept; every format says time and report redraws each byte for byte', async () => {
@@ -170,7 +151,7 @@ describeBpf('huatuo profile --off-cpu, --lock, --page-faults (real BPF)', () => 
   });
 
   it('--state D: an fdatasync loop on a loop-mounted ext4 shows, through the block layer; a nanosleeper does not (and does under --state S)', async () => {
-    const mnt = loopExt4();
+    const mnt = loopExt4(cleanups);
     const sync = track(start('taskset', ['-c', CPU, bin(), 'wk-sync', 'sync', join(mnt, 'f'), '20']));
     const nap = track(start(bin(), ['wk-nap2', 'nap', '1', '20', '20']));
     await waitForComm(sync, 'wk-sync');

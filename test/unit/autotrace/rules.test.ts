@@ -86,4 +86,22 @@ describe('autotrace rules', () => {
   it('a signal the machine lacks is neither true nor false', () => {
     expect(brief(replay(['psi.irq.full>1 for 2'], [{}, {}, {}]))).toEqual([]);
   });
+
+  it('PSI triggers: STALL/WINDOW within the kernel\'s limits, alone, on the host or a cgroup; one decision per episode', () => {
+    expect(rule('psi.io.some>150ms/2s').psi).toEqual({ resource: 'io', kind: 'some', stallUs: 150_000, windowUs: 2_000_000 });
+    expect(rule('psi.memory.full>100ms/2s cgroup /kubepods/pod1 cooldown 1m')).toMatchObject({ psi: { resource: 'memory', kind: 'full', cgroup: '/kubepods/pod1' }, cooldownS: 60 });
+    for (const [text, why] of [['psi.io.some>100ms/100ms', /500ms to 10s/], ['psi.io.some>3s/2s', /at most the window/], ['psi.io.some>1ms/2s for 2', /stands alone/],
+      ['psi.io.some>1ms/2s and cpu.sys>3', /stands alone/], ['cpu.sys>1 cgroup /x', /cgroup goes after a PSI trigger/], ['psi.io.some>1ms/2s cgroup ../x', /path from the v2 root/]] as const) {
+      expect(() => rule(text), text).toThrow(why);
+    }
+    const r = rule('psi.io.some>100ms/2s cooldown 10s');
+    const engine = new TriggerEngine([r], new Budget(10, Infinity));
+    // Sampled frames never fire it: only the kernel's notifications do.
+    expect(engine.observe({ at: T0, host: new Map([['psi.io.some', 99]]), containers: new Map() })).toEqual([]);
+    const at = (s: number) => T0 + s * 1000;
+    const seq = [0, 2, 4, 9, 12, 20].map((s) => engine.notify(r, at(s), false));
+    // 0: fires (value: the share the kernel saw, 100 ms of 2 s). 2, 4: the same episode. 9: a new one, inside the cooldown. 12: same. 20: fires.
+    expect(seq.map((d) => (d ? (d.type === 'fire' ? 'fire' : d.reason) : '-'))).toEqual(['fire', '-', '-', 'cooldown', '-', 'fire']);
+    expect(seq[0]!.value).toBe(5);
+  });
 });
