@@ -123,7 +123,7 @@ export function autotraceCommand(): Command {
       armed_cpu_pct: pct(r.armedCpuPct), lookback_bpf_cpu_pct: pct(r.lookbackBpfPct), dir: flags.dir,
     };
     if (json) writeNdjson(summary);
-    else out.write(`autotrace: ${r.samples} samples, ${r.triggers} triggers, ${r.suppressed} suppressed, ${r.captures.length} captures in ${flags.dir}; cost while armed: ${summary.armed_cpu_pct}% of a core in huatuo, ${summary.lookback_bpf_cpu_pct ?? '?'}% in the look-back's BPF\n`);
+    else out.write(`autotrace: ${r.samples} samples, ${r.triggers} triggers, ${r.suppressed} suppressed, ${r.captures.length} captures in ${flags.dir}; cost while armed: ${summary.armed_cpu_pct}% of a core in huatuo, ${flags.lookback === 0 ? 'no look-back' : `${summary.lookback_bpf_cpu_pct ?? '?'}% in the look-back's BPF`}\n`);
     stop.dispose();
   });
   return cmd;
