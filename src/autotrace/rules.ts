@@ -152,7 +152,7 @@ export interface SignalFrame {
 
 export type Decision =
   | { type: 'fire'; rule: Rule; scope: string | null; signal: string; value: number; baseline: number | null; at: number }
-  | { type: 'suppressed'; reason: 'cooldown' | 'busy' | 'budget'; rule: Rule; scope: string | null; signal: string; value: number; at: number; detail: string };
+  | { type: 'suppressed'; reason: 'cooldown' | 'busy' | 'overhead' | 'budget'; rule: Rule; scope: string | null; signal: string; value: number; at: number; detail: string };
 
 /** Captures per hour and bytes on disk, never exceeded. */
 export class Budget {
@@ -204,14 +204,21 @@ function holds(op: Op, v: number, t: number): boolean {
   return op === '>' ? v > t : op === '>=' ? v >= t : op === '<' ? v < t : v <= t;
 }
 
+/** Why no capture may start now, or null. */
+export type Blocked = 'busy' | 'overhead' | null;
+
 export class TriggerEngine {
   private readonly tracks = new Map<string, Track>();
   private readonly cooldownUntil = new Map<Rule, number>();
 
   constructor(readonly rules: readonly Rule[], readonly budget: Budget) {}
 
-  /** One sample: each rule's decisions (at most one per rule and scope). `busy`: a capture is under way. */
-  observe(frame: SignalFrame, busy = false): Decision[] {
+  /**
+   * One sample: each rule's decisions (at most one per rule and scope). `blocked`: no capture
+   * may start (busy: one is under way; overhead: autotrace is over its cost budget).
+   */
+  observe(frame: SignalFrame, blocked: Blocked = null): Decision[] {
+    let busy = blocked;
     const out: Decision[] = [];
     for (const rule of this.rules) {
       if (rule.psi) continue; // the kernel tells: notify()
@@ -221,7 +228,7 @@ export class TriggerEngine {
         this.step(rule, null, frame.host, frame.at, out, busy);
       }
       // One capture per sample: after a fire, the rest are busy.
-      if (out.some((d) => d.type === 'fire')) busy = true;
+      if (out.some((d) => d.type === 'fire')) busy = 'busy';
     }
     // Containers gone: their tracks go too.
     for (const key of this.tracks.keys()) {
@@ -231,7 +238,7 @@ export class TriggerEngine {
     return out;
   }
 
-  private step(rule: Rule, scope: string | null, values: ReadonlyMap<string, number>, at: number, out: Decision[], busy: boolean): void {
+  private step(rule: Rule, scope: string | null, values: ReadonlyMap<string, number>, at: number, out: Decision[], busy: Blocked): void {
     const first = rule.conditions[0];
     const v = values.get(first.signal);
     const key = `${this.rules.indexOf(rule)}\0${scope ?? ''}`;
@@ -272,7 +279,7 @@ export class TriggerEngine {
    * the pressure lasts; a pause of two windows ends it). The value is the share of the
    * window the kernel saw stalled, at least.
    */
-  notify(rule: Rule, at: number, busy: boolean): Decision | null {
+  notify(rule: Rule, at: number, busy: Blocked): Decision | null {
     const last = this.lastNotify.get(rule);
     this.lastNotify.set(rule, at);
     if (last !== undefined && at - last < (2 * rule.psi!.windowUs) / 1000) return null;
@@ -282,11 +289,15 @@ export class TriggerEngine {
   }
 
   /** Cooldown, one capture at a time, the budget; else fire. */
-  private decide(common: { rule: Rule; scope: string | null; signal: string; value: number; at: number }, baseline: number | null, busy: boolean, out: Decision[]): void {
+  private decide(common: { rule: Rule; scope: string | null; signal: string; value: number; at: number }, baseline: number | null, busy: Blocked, out: Decision[]): void {
     const { rule, at } = common;
     const cool = this.cooldownUntil.get(rule);
     if (cool !== undefined && at < cool) {
       out.push({ ...common, type: 'suppressed', reason: 'cooldown', detail: `cooldown until ${new Date(cool).toISOString()}` });
+      return;
+    }
+    if (busy === 'overhead') {
+      out.push({ ...common, type: 'suppressed', reason: 'overhead', detail: 'autotrace is over --max-overhead with its look-back off' });
       return;
     }
     if (busy || out.some((d) => d.type === 'fire')) {

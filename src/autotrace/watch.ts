@@ -7,6 +7,7 @@ import { BundleDir } from './bundle.js';
 import { actionFor, runCapture, writeDiff, writeLookback, writeSummary, type ActionKind, type CaptureResult, type LookbackPart } from './actions.js';
 import { Lookback } from './lookback.js';
 import { PsiTriggers } from './psi.js';
+import { OverheadGovernor } from './governor.js';
 import { SignalReader } from './signals.js';
 import { Budget, TriggerEngine, type Decision, type Rule, type SignalFrame } from './rules.js';
 import { runTicks } from '../collector/ticks.js';
@@ -27,6 +28,8 @@ export interface AutotraceOptions {
   maxBytes: number;
   /** Seconds of on-CPU look-back kept while armed (0: none). */
   lookbackS: number;
+  /** Budget of our cost while armed, percent of one core (huatuo's CPU plus the look-back's BPF). */
+  maxOverheadPct: number;
   resolver?: ContainerResolver;
   hostRoot?: string;
   signal: AbortSignal;
@@ -89,7 +92,7 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
   const armedAt = Date.now();
   // The kernel's PSI triggers first: a refused one ends the run before anything is attached.
   const psi = new PsiTriggers(o.rules, o.hostRoot ?? '', (rule) => {
-    const d = engine.notify(rule, Date.now(), capturing !== null);
+    const d = engine.notify(rule, Date.now(), blocked());
     if (d) handle(d);
   }, mounts.find((m) => m.hier === CgroupHier.V2));
   let lookback: Lookback | null = null;
@@ -167,6 +170,33 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     });
   };
 
+  const governor = new OverheadGovernor(o.maxOverheadPct);
+  let skipCaptures = false;
+  let lookbackHz = lookback ? lookback.hz : 0;
+  let closedBpfNs = 0;
+  const bpfNsOf = (lb: Lookback | null) => {
+    const c = lb?.cost();
+    return c && c.bpf_ns_per_run !== null ? c.bpf_runs * c.bpf_ns_per_run : 0;
+  };
+  function blocked(): 'busy' | 'overhead' | null {
+    return capturing !== null ? 'busy' : skipCaptures ? 'overhead' : null;
+  }
+  /** Hold the armed cost under the budget: the look-back's rate first, captures last. */
+  function govern(now: number): void {
+    if (capturing || o.lookbackS <= 0) return;
+    const st = governor.update(now, armedCpuUs, closedBpfNs + bpfNsOf(lookback));
+    if (st.skipCaptures !== skipCaptures || st.changed) {
+      if (st.changed) {
+        closedBpfNs += bpfNsOf(lookback);
+        lookback?.close();
+        lookback = st.lookbackHz > 0 ? new Lookback(o.lookbackS, st.lookbackHz) : null;
+        lookbackHz = st.lookbackHz;
+      }
+      skipCaptures = st.skipCaptures;
+      dir.log({ type: 'overhead', time: new Date(now).toISOString(), cost_pct: st.costPct === null ? null : round(st.costPct), max_pct: o.maxOverheadPct, lookback_hz: lookbackHz, skip_captures: skipCaptures });
+    }
+  }
+
   function handle(decision: Decision): void {
     if (decision.type === 'fire') result.triggers++;
     else result.suppressed++;
@@ -189,7 +219,8 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     result.samples++;
     o.on?.sample?.(frame);
     (capturing as { frames: SignalFrame[] } | null)?.frames.push(frame);
-    for (const decision of engine.observe(frame, capturing !== null)) handle(decision);
+    govern(now);
+    for (const decision of engine.observe(frame, blocked())) handle(decision);
     recent.push(frame);
     if (recent.length > BEFORE) recent.shift();
   };
@@ -200,7 +231,7 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     const pending = capturing as { promise: Promise<void> } | null;
     if (pending) await pending.promise;
     result.armedCpuPct = armedMs ? armedCpuUs / 10 / armedMs : 0;
-    result.lookbackBpfPct = lookback?.cost().bpf_cpu_pct ?? null;
+    result.lookbackBpfPct = armedMs && o.lookbackS > 0 ? (closedBpfNs + bpfNsOf(lookback)) / 1e4 / (Date.now() - armedAt) : null;
     return result;
   } finally {
     psi.close();

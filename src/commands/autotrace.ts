@@ -30,6 +30,7 @@ interface AutotraceFlags {
   dir: string;
   maxCapturesPerHour: number;
   maxMb: number;
+  maxOverhead: number;
   signals?: boolean;
   json?: boolean;
   hostRoot?: string;
@@ -66,6 +67,7 @@ export function autotraceCommand(): Command {
     .option('--dir <dir>', 'where captures and index.ndjson go', DEFAULT_DIR)
     .option('--max-captures-per-hour <n>', 'budget: captures in any hour', intArg({ min: 1 }), 6)
     .option('--max-mb <n>', 'budget: MiB of captures in --dir', numberArg({ min: 1 }), 512)
+    .option('--max-overhead <pct>', 'our cost while armed, % of one core: over it, the look-back slows, then stops, then captures are skipped', numberArg({ min: 0.01 }), 1)
     .option('--signals', 'list the signals rules can watch, and exit')
     .option('--json', 'NDJSON on stdout: every sample, trigger and capture')
     .addOption(hostRootOption())
@@ -96,6 +98,7 @@ export function autotraceCommand(): Command {
       maxPerHour: flags.maxCapturesPerHour,
       maxBytes: flags.maxMb * 1024 * 1024,
       lookbackS: flags.lookback,
+      maxOverheadPct: flags.maxOverhead,
       resolver,
       hostRoot: flags.hostRoot,
       signal: stop.signal,
