@@ -48,7 +48,8 @@ export interface CaptureRecord {
 }
 
 export interface AutotraceEvents {
-  sample?(f: SignalFrame): void;
+  /** Each sample, with our cost while armed (% of a core, over the governor's window) and whether a capture runs. */
+  sample?(f: SignalFrame, costPct: number | null, capturing: boolean): void;
   decision?(d: Decision): void;
   capture?(c: CaptureRecord): void;
   unavailable?(what: string): void;
@@ -172,6 +173,7 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
 
   const governor = new OverheadGovernor(o.maxOverheadPct);
   let skipCaptures = false;
+  let costPct: number | null = null;
   let lookbackHz = lookback ? lookback.hz : 0;
   let closedBpfNs = 0;
   const bpfNsOf = (lb: Lookback | null) => {
@@ -185,12 +187,17 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
   function govern(now: number): void {
     if (capturing || o.lookbackS <= 0) return;
     const st = governor.update(now, armedCpuUs, closedBpfNs + bpfNsOf(lookback));
+    costPct = st.costPct;
     if (st.skipCaptures !== skipCaptures || st.changed) {
       if (st.changed) {
+        // A one-off (loading the object again, ~0.25 s of CPU): not the armed cost the rate is judged by.
+        const before = process.cpuUsage();
         closedBpfNs += bpfNsOf(lookback);
         lookback?.close();
         lookback = st.lookbackHz > 0 ? new Lookback(o.lookbackS, st.lookbackHz) : null;
         lookbackHz = st.lookbackHz;
+        const spent = process.cpuUsage(before);
+        armedCpuUs -= spent.user + spent.system;
       }
       skipCaptures = st.skipCaptures;
       dir.log({ type: 'overhead', time: new Date(now).toISOString(), cost_pct: st.costPct === null ? null : round(st.costPct), max_pct: o.maxOverheadPct, lookback_hz: lookbackHz, skip_captures: skipCaptures });
@@ -217,7 +224,7 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     last = { at: Date.now(), cpu: process.cpuUsage() };
     for (const u of reader.unavailable()) o.on?.unavailable?.(u);
     result.samples++;
-    o.on?.sample?.(frame);
+    o.on?.sample?.(frame, costPct, capturing !== null);
     (capturing as { frames: SignalFrame[] } | null)?.frames.push(frame);
     govern(now);
     for (const decision of engine.observe(frame, blocked())) handle(decision);
@@ -227,6 +234,11 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
 
   try {
     tick(); // the first read: rates start from here
+    // The armed cost counts from here: start-up (loading the look-back, the first read, a live view's first draw) is not armed.
+    await new Promise((r) => setTimeout(r, 0));
+    armedCpuUs = 0;
+    armedMs = 0;
+    last = { at: Date.now(), cpu: process.cpuUsage() };
     await runTicks({ intervalS: o.intervalS, durationS: o.durationS }, o.signal, tick);
     const pending = capturing as { promise: Promise<void> } | null;
     if (pending) await pending.promise;

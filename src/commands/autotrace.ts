@@ -12,9 +12,10 @@ import { results } from '../output/results.js';
 import { setVerbose, logWarn } from '../log.js';
 import { usageError } from '../errors.js';
 import { ContainerResolver } from '../containers/resolver.js';
-import { parseRule, HUATUO_PRESET, DEFAULT_COOLDOWN_S, type Rule } from '../autotrace/rules.js';
+import { parseRule, isContainerSignal, HUATUO_PRESET, DEFAULT_COOLDOWN_S, type Decision, type Rule, type SignalFrame } from '../autotrace/rules.js';
 import { SIGNALS, SIGNAL_NAMES } from '../autotrace/signals.js';
-import { runAutotrace, decisionRecord } from '../autotrace/watch.js';
+import { runAutotrace, decisionRecord, type CaptureRecord } from '../autotrace/watch.js';
+import type { AutotraceLiveState, WatchedSignal } from '../model/autotrace.js';
 
 /** Where bundles go without --dir: beside other daemons' state, root-only. */
 export const DEFAULT_DIR = '/var/lib/huatuo/autotrace';
@@ -33,6 +34,7 @@ interface AutotraceFlags {
   maxOverhead: number;
   signals?: boolean;
   json?: boolean;
+  plain?: boolean;
   hostRoot?: string;
   verbose?: boolean;
 }
@@ -47,6 +49,50 @@ export function rulesFrom(flags: Pick<AutotraceFlags, 'on' | 'preset' | 'cooldow
     if (flags.cooldown !== undefined && !/\bcooldown\b/.test(t)) r.cooldownS = flags.cooldown;
     return r;
   });
+}
+
+function decisionLine(d: Decision): string {
+  const rec = decisionRecord(d);
+  return `${rec.time}  ${d.type === 'fire' ? 'TRIGGER ' : 'SUPPRESSED'}  ${d.rule.text}${d.scope ? ` [${d.scope}]` : ''}  ${d.signal}=${rec.value}${d.type === 'fire' ? `  → ${rec.action}` : `  (${d.reason}: ${d.detail})`}`;
+}
+
+function captureLine(c: CaptureRecord): string {
+  return `${c.time}  CAPTURE  ${c.dir}  (${(c.bytes / 1024).toFixed(0)} KiB; top: ${c.top.slice(0, 3).map((t) => `${t.process} ${(100 * t.share).toFixed(0)}%`).join(', ') || 'nothing sampled'})`;
+}
+
+const SPARK = 40;
+
+/** The live view's state, kept from autotrace's events. */
+class LiveState {
+  private readonly series = new Map<string, WatchedSignal>();
+  readonly state: AutotraceLiveState = { elapsedS: 0, signals: [], log: [], captures: 0, costPct: null, capturing: false };
+  private readonly started = Date.now();
+
+  constructor(private readonly rules: Rule[]) {}
+
+  sample(f: SignalFrame, costPct: number | null, capturing: boolean): void {
+    const seen = new Set<string>();
+    for (const r of this.rules) {
+      const c = r.conditions[0];
+      const threshold = 'value' in c.threshold ? c.threshold.value : null;
+      const scopes: Array<[string, number | undefined]> = isContainerSignal(c.signal)
+        ? [...f.containers].map(([k, v]) => [`${c.signal} ${k}`, v.get(c.signal)])
+        : [[c.signal, f.host.get(c.signal)]];
+      for (const [name, v] of scopes) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        let s = this.series.get(name);
+        if (!s) this.series.set(name, (s = { name, recent: [], threshold: r.psi ? null : threshold }));
+        s.recent = [...s.recent, v ?? null].slice(-SPARK);
+      }
+    }
+    for (const k of this.series.keys()) if (!seen.has(k)) this.series.delete(k);
+    Object.assign(this.state, { elapsedS: (Date.now() - this.started) / 1000, signals: [...this.series.values()], costPct, capturing });
+  }
+
+  line(l: string): void {
+    this.state.log = [...this.state.log, l.replace(/^\S+T(\d\d:\d\d:\d\d)\.\d+Z/, '$1')].slice(-8);
+  }
 }
 
 function printSignals(): void {
@@ -67,9 +113,10 @@ export function autotraceCommand(): Command {
     .option('--dir <dir>', 'where captures and index.ndjson go', DEFAULT_DIR)
     .option('--max-captures-per-hour <n>', 'budget: captures in any hour', intArg({ min: 1 }), 6)
     .option('--max-mb <n>', 'budget: MiB of captures in --dir', numberArg({ min: 1 }), 512)
-    .option('--max-overhead <pct>', 'our cost while armed, % of one core: over it, the look-back slows, then stops, then captures are skipped', numberArg({ min: 0.01 }), 1)
+    .option('--max-overhead <pct>', 'our cost while armed, % of one core: over it, the look-back slows, then stops, then captures are skipped (not applied to the live view unless given)', numberArg({ min: 0.01 }), 1)
     .option('--signals', 'list the signals rules can watch, and exit')
     .option('--json', 'NDJSON on stdout: every sample, trigger and capture')
+    .option('--plain', 'print triggers and captures as lines, even on a terminal')
     .addOption(hostRootOption())
     .option('-v, --verbose', 'debug messages on stderr');
   examples(cmd, [
@@ -89,37 +136,58 @@ export function autotraceCommand(): Command {
     const out = results();
     const resolver = new ContainerResolver({ hostRoot: flags.hostRoot });
     const json = !!flags.json;
-    const r = await runAutotrace({
-      rules,
-      intervalS: flags.interval,
-      durationS: flags.duration,
-      captureDurationS: flags.captureDuration,
-      dir: flags.dir,
-      maxPerHour: flags.maxCapturesPerHour,
-      maxBytes: flags.maxMb * 1024 * 1024,
-      lookbackS: flags.lookback,
-      maxOverheadPct: flags.maxOverhead,
-      resolver,
-      hostRoot: flags.hostRoot,
-      signal: stop.signal,
-      on: {
-        sample: (f) => {
-          if (!json) return;
-          const containers = Object.fromEntries([...f.containers].map(([k, v]) => [k, Object.fromEntries(v)]));
-          writeNdjson({ type: 'sample', time: new Date(f.at).toISOString(), host: Object.fromEntries(f.host), containers });
+    const live = !json && !flags.plain && process.stdout.isTTY === true ? new LiveState(rules) : null;
+    const view = live ? (await import('../views/autotrace-live.js')).liveAutotraceView({ onQuit: stop.stop }) : null;
+    const show = () => view?.update({ ...live!.state });
+    const say = (line: string) => {
+      if (live) {
+        live.line(line);
+        show();
+      } else out.write(line + '\n');
+    };
+    let r: Awaited<ReturnType<typeof runAutotrace>>;
+    try {
+      r = await runAutotrace({
+        rules,
+        intervalS: flags.interval,
+        durationS: flags.duration,
+        captureDurationS: flags.captureDuration,
+        dir: flags.dir,
+        maxPerHour: flags.maxCapturesPerHour,
+        maxBytes: flags.maxMb * 1024 * 1024,
+        lookbackS: flags.lookback,
+        // The live view costs ~2 % of a core on its own (docs/autotrace.md): with it, the budget holds only when asked for.
+      maxOverheadPct: live && cmd.getOptionValueSource('maxOverhead') !== 'cli' ? Infinity : flags.maxOverhead,
+        resolver,
+        hostRoot: flags.hostRoot,
+        signal: stop.signal,
+        on: {
+          sample: (f, costPct, capturing) => {
+            if (live) {
+              live.sample(f, costPct, capturing);
+              show();
+            }
+            if (!json) return;
+            const containers = Object.fromEntries([...f.containers].map(([k, v]) => [k, Object.fromEntries(v)]));
+            writeNdjson({ type: 'sample', time: new Date(f.at).toISOString(), host: Object.fromEntries(f.host), containers });
+          },
+          decision: (d) => {
+            if (json) writeNdjson(decisionRecord(d));
+            else say(decisionLine(d));
+          },
+          capture: (c) => {
+            if (json) writeNdjson(c);
+            else {
+              if (live) live.state.captures++;
+              say(captureLine(c));
+            }
+          },
+          unavailable: (what) => logWarn(`autotrace: unavailable: ${what}`),
         },
-        decision: (d) => {
-          const rec = decisionRecord(d);
-          if (json) writeNdjson(rec);
-          else out.write(`${rec.time}  ${d.type === 'fire' ? 'TRIGGER ' : 'SUPPRESSED'}  ${d.rule.text}${d.scope ? ` [${d.scope}]` : ''}  ${d.signal}=${rec.value}${d.type === 'fire' ? `  → ${rec.action}` : `  (${d.reason}: ${d.detail})`}\n`);
-        },
-        capture: (c) => {
-          if (json) writeNdjson(c);
-          else out.write(`${c.time}  CAPTURE  ${c.dir}  (${(c.bytes / 1024).toFixed(0)} KiB; top: ${c.top.slice(0, 3).map((t) => `${t.process} ${(100 * t.share).toFixed(0)}%`).join(', ') || 'nothing sampled'})\n`);
-        },
-        unavailable: (what) => logWarn(`autotrace: unavailable: ${what}`),
-      },
-    });
+      });
+    } finally {
+      await view?.finish();
+    }
     const pct = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
     const summary = {
       type: 'summary', tool: 'autotrace', samples: r.samples, triggers: r.triggers, suppressed: r.suppressed, captures: r.captures.length,
