@@ -17,6 +17,8 @@ import type { Bundle } from './bundle.js';
 import type { Lookback } from './lookback.js';
 import type { FoldedStack } from '../model/stack.js';
 import { renderDiffSvg } from '../flamegraph/diff.js';
+import { renderSvg } from '../flamegraph/svg.js';
+import { formatDuration } from '../model/units.js';
 
 export type ActionKind = 'profile' | 'offcpu-d' | 'offcpu';
 
@@ -42,6 +44,7 @@ export interface CaptureRequest {
 export interface CaptureResult {
   /** The capture's folded stacks (for the diff against the look-back). */
   stacks: FoldedStack[];
+  periodNs: number;
   kind: ProfileKind;
   files: string[];
   samples: number;
@@ -75,7 +78,7 @@ export async function runCapture(req: CaptureRequest): Promise<CaptureResult> {
     event: 'cpu-clock', frequencyHz: kind === 'cpu' ? FREQUENCY_HZ : undefined, groupBy: 'process', perPid: true, title, subtitle, offCpu,
   }), run.snap)));
   const total = stacks.reduce((n, x) => n + x.count, 0);
-  return { stacks, kind, files: [...written, req.bundle.file('profile.json')], samples: total, top: topProcesses(stacks), durationS: run.elapsedS };
+  return { stacks, periodNs: run.periodNs, kind, files: [...written, req.bundle.file('profile.json')], samples: total, top: topProcesses(stacks), durationS: run.elapsedS };
 }
 
 /** Root frames (processes) by weight. */
@@ -91,6 +94,8 @@ function topProcesses(stacks: FoldedStack[]): Array<{ process: string; share: nu
 
 export interface LookbackPart {
   stacks: FoldedStack[];
+  /** ns of CPU one look-back sample stands for. */
+  periodNs: number;
   samples: number;
   /** Seconds it covers (less than the look-back when armed for less). */
   seconds: number;
@@ -102,13 +107,13 @@ export interface LookbackPart {
  * flame graph (flame-before.svg); only the scope's cgroups when `cgroupIds` is given.
  */
 export function writeLookback(bundle: Bundle, lb: Lookback, armedS: number, opts: { cgroupIds?: number[]; who: string; labels?: Labels; hostRoot?: string }): LookbackPart {
+  const until = Date.now(); // the look-back ends here, whatever symbolizing it takes
   const { snap, periodNs } = lb.snapshot(opts.labels, opts.hostRoot);
   if (opts.cgroupIds) {
     const ids = new Set(opts.cgroupIds);
     snap.samples = snap.samples.filter((x) => ids.has(x.cgroupId));
   }
   const seconds = Math.min(lb.seconds, armedS);
-  const until = Date.now();
   const run: ProfileRun = { kind: 'cpu', snap, sampledFrom: until - seconds * 1000, sampledUntil: until, elapsedS: seconds, periodNs };
   const { stacks, title, subtitle } = renderProfile(run, { svg: bundle.file('flame-before.svg') }, {
     groupBy: 'process', perPid: true, who: `${opts.who}, the ${seconds.toFixed(0)} s before the trigger`, event: `cpu-clock ${lb.hz} Hz look-back`, top: 10,
@@ -116,12 +121,26 @@ export function writeLookback(bundle: Bundle, lb: Lookback, armedS: number, opts
   writeCapture(bundle.file('lookback.json'), makeCapture('profile', new Date(run.sampledFrom), null, profileCaptureData(profileRunMeta(run, {
     event: 'cpu-clock', frequencyHz: lb.hz, groupBy: 'process', perPid: true, title, subtitle,
   }), snap)));
-  return { stacks, samples: stacks.reduce((n, x) => n + x.count, 0), seconds, top: topProcesses(stacks) };
+  return { stacks, samples: stacks.reduce((n, x) => n + x.count, 0), seconds, top: topProcesses(stacks), periodNs };
 }
 
-/** flame-diff.svg: the capture against the look-back, by share (they sample at different rates). */
-export function writeDiff(bundle: Bundle, before: FoldedStack[], after: FoldedStack[]): void {
+/**
+ * flame-both.svg: the look-back and the capture in one graph, under [before] and [after] roots,
+ * each stack weighted by the CPU time its samples stand for (they sample at different rates);
+ * flame-diff.svg: after against before, by share.
+ */
+export function writeDiff(bundle: Bundle, before: FoldedStack[], after: FoldedStack[], periods: { beforeNs: number; afterNs: number }): void {
   if (!before.length || !after.length) return;
+  const both = [
+    ...before.map((s) => ({ frames: ['[before]', ...s.frames], count: Math.round(s.count * periods.beforeNs) })),
+    ...after.map((s) => ({ frames: ['[after]', ...s.frames], count: Math.round(s.count * periods.afterNs) })),
+  ];
+  writeOutput({ flag: 'flame-both.svg', path: bundle.file('flame-both.svg'), kind: 'export' }, renderSvg(both, {
+    title: 'huatuo autotrace: before and after the trigger',
+    subtitle: 'CPU time: [before] from the look-back, [after] from the capture',
+    countName: 'ns',
+    formatCount: (n) => formatDuration(n),
+  }));
   writeOutput({ flag: 'flame-diff.svg', path: bundle.file('flame-diff.svg'), kind: 'export' }, renderDiffSvg(before, after, {
     title: 'huatuo autotrace: after the trigger against the look-back',
     subtitle: 'red grew, blue shrank (inclusive share)',

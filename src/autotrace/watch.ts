@@ -146,12 +146,12 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
           capture_s: r.durationS,
           samples: r.samples,
           top_processes: r.top,
-          lookback: before ? { seconds: before.seconds, samples: before.samples, top_processes: before.top, files: ['lookback.json', 'flame-before.svg', 'flame-diff.svg'] } : lookbackError ? { error: lookbackError } : null,
+          lookback: before ? { seconds: before.seconds, samples: before.samples, top_processes: before.top, files: ['lookback.json', 'flame-before.svg', 'flame-both.svg', 'flame-diff.svg'] } : lookbackError ? { error: lookbackError } : null,
           before: beforeValues,
           after: frames.map((f) => ({ time: new Date(f.at).toISOString(), value: valueOf(f, d.signal, d.scope) })),
           armed_cpu_pct: armedMs ? round((armedCpuUs / 10) / armedMs) : null,
         });
-        if (before) writeDiff(bundle, before.stacks, r.stacks);
+        if (before) writeDiff(bundle, before.stacks, r.stacks, { beforeNs: before.periodNs, afterNs: r.periodNs });
         const bytes = bundle.commit();
         budget.add(bytes);
         const rec: CaptureRecord = { type: 'capture', time: new Date().toISOString(), rule: d.rule.text, scope: d.scope, action, dir: bundle.final, bytes, top: r.top };
