@@ -46,7 +46,6 @@ export interface CaptureResult {
   stacks: FoldedStack[];
   periodNs: number;
   kind: ProfileKind;
-  files: string[];
   samples: number;
   /** Root frames (processes) by weight: the capture's top processes. */
   top: Array<{ process: string; share: number }>;
@@ -71,14 +70,14 @@ export async function runCapture(req: CaptureRequest): Promise<CaptureResult> {
     signal: req.signal,
   });
   const event = kind === 'cpu' ? `cpu-clock ${FREQUENCY_HZ} Hz` : `off-CPU, ${offCpu!.state === 'D' ? 'D state' : 'any state'}`;
-  const { stacks, written, title, subtitle } = renderProfile(run, { svg: req.bundle.file('flame.svg'), html: req.bundle.file('flame.html') }, {
+  const { stacks, title, subtitle } = renderProfile(run, { svg: req.bundle.file('flame.svg'), html: req.bundle.file('flame.html') }, {
     groupBy: 'process', perPid: true, who: req.who, event, top: 10,
   });
   writeCapture(req.bundle.file('profile.json'), makeCapture('profile', started, null, profileCaptureData(profileRunMeta(run, {
     event: 'cpu-clock', frequencyHz: kind === 'cpu' ? FREQUENCY_HZ : undefined, groupBy: 'process', perPid: true, title, subtitle, offCpu,
   }), run.snap)));
   const total = stacks.reduce((n, x) => n + x.count, 0);
-  return { stacks, periodNs: run.periodNs, kind, files: [...written, req.bundle.file('profile.json')], samples: total, top: topProcesses(stacks), durationS: run.elapsedS };
+  return { stacks, periodNs: run.periodNs, kind, samples: total, top: topProcesses(stacks), durationS: run.elapsedS };
 }
 
 /** Root frames (processes) by weight. */

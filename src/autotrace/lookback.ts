@@ -18,8 +18,6 @@ export function slotNow(): number {
 export class Lookback {
   private readonly session: ProfileSession;
   private readonly meter: OverheadMeter;
-  /** Rows deleted by pruning since start. */
-  pruned = 0;
 
   constructor(readonly seconds: number, readonly hz = LOOKBACK_HZ) {
     this.session = ProfileSession.start({
@@ -32,7 +30,7 @@ export class Lookback {
 
   /** Drop what is older than the look-back (each tick). */
   prune(): void {
-    this.pruned += this.session.prune(slotNow() - this.seconds);
+    this.session.prune(slotNow() - this.seconds);
   }
 
   /** The last `seconds`, symbolized, and the slot it ends in (the trigger's). */

@@ -17,8 +17,10 @@ const UV_DISCONNECT = 4;
 export class PsiTriggers {
   private readonly armed: Array<{ fd: number; watch: { close(): void } | null; rule: Rule }> = [];
 
-  /** Arm every PSI rule, or throw (exit 4 no PSI, 3 not allowed, 2 refused) having armed none. */
-  /** `v2`: the cgroup v2 tree, for rules on a cgroup's own pressure. */
+  /**
+   * Arm every PSI rule, or throw (exit 4 no PSI, 3 not allowed, 2 refused) having armed none.
+   * `v2`: the cgroup v2 tree, for rules on a cgroup's own pressure.
+   */
   constructor(rules: readonly Rule[], hostRoot: string, onFire: (rule: Rule) => void, v2?: CgroupMount) {
     try {
       for (const rule of rules) {
@@ -26,20 +28,12 @@ export class PsiTriggers {
         const { resource, kind, stallUs, windowUs, cgroup } = rule.psi;
         if (cgroup !== undefined && !v2) throw new HuatuoError(`--on '${rule.text}': no cgroup v2 tree is mounted here`, ExitCode.Unsupported);
         const path = cgroup !== undefined ? `${cgroupDir(v2!, cgroup)}/${resource}.pressure` : `${hostRoot}/proc/pressure/${resource}`;
-        let fd: number;
-        try {
-          fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          throw new HuatuoError(`--on '${rule.text}': ${path} ${code === 'ENOENT' ? (cgroup !== undefined ? 'is absent (no such cgroup, or no PSI for it)' : 'is absent: this kernel has no PSI for ' + resource) : `cannot be opened (${code})`}`, code === 'ENOENT' ? ExitCode.Unsupported : ExitCode.Runtime);
-        }
-        const entry = { fd, watch: null as { close(): void } | null, rule };
-        this.armed.push(entry);
-        try {
-          // NUL-terminated: the kernel overwrites the buffer's last byte with one.
-          writeSync(fd, `${kind} ${Math.round(stallUs)} ${Math.round(windowUs)}\0`);
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
+        const armed = armTrigger(path, `${kind} ${Math.round(stallUs)} ${Math.round(windowUs)}`);
+        if ('step' in armed) {
+          const { step, code } = armed;
+          if (step === 'open') {
+            throw new HuatuoError(`--on '${rule.text}': ${path} ${code === 'ENOENT' ? (cgroup !== undefined ? 'is absent (no such cgroup, or no PSI for it)' : 'is absent: this kernel has no PSI for ' + resource) : `cannot be opened (${code})`}`, code === 'ENOENT' ? ExitCode.Unsupported : ExitCode.Runtime);
+          }
           if (code === 'EPERM' || code === 'EACCES') {
             throw new HuatuoError(`--on '${rule.text}': the kernel refused the trigger (${code}): without CAP_SYS_RESOURCE it takes windows that are multiples of 2 s (kernels since 6.4)`, ExitCode.Privileges);
           }
@@ -49,7 +43,9 @@ export class PsiTriggers {
           if (code === 'EOPNOTSUPP') throw new HuatuoError(`--on '${rule.text}': PSI is off in this kernel (boot with psi=1)`, ExitCode.Unsupported);
           throw new HuatuoError(`--on '${rule.text}': the kernel refused the trigger "${kind} ${stallUs} ${windowUs}" (${code})`, ExitCode.Usage);
         }
-        entry.watch = native().watchPriority(fd, (status, events) => {
+        const entry = { fd: armed.fd, watch: null as { close(): void } | null, rule };
+        this.armed.push(entry);
+        entry.watch = native().watchPriority(entry.fd, (status, events) => {
           if (status < 0 || events & UV_DISCONNECT) {
             logWarn(`autotrace: the PSI trigger of '${rule.text}' stopped (${status < 0 ? `error ${status}` : 'the file went away'})`);
             this.disarm(entry);
@@ -60,10 +56,6 @@ export class PsiTriggers {
       this.close();
       throw e;
     }
-  }
-
-  get count(): number {
-    return this.armed.length;
   }
 
   private disarm(entry: { fd: number; watch: { close(): void } | null }): void {
@@ -86,19 +78,34 @@ export class PsiTriggers {
 export function probePsiTriggers(hostRoot = ''): { ok: boolean; detail: string } {
   const path = `${hostRoot}/proc/pressure/cpu`;
   const attempt = (windowUs: number): string | null => {
-    let fd = -1;
-    try {
-      fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
-      writeSync(fd, `some 100000 ${windowUs}\0`);
-      return null;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code ?? String(e);
-    } finally {
-      if (fd >= 0) closeSync(fd);
-    }
+    const armed = armTrigger(path, `some 100000 ${windowUs}`);
+    if ('step' in armed) return armed.code;
+    closeSync(armed.fd); // the kernel drops the trigger
+    return null;
   };
   const two = attempt(2_000_000);
   if (two) return { ok: false, detail: two === 'ENOENT' ? `${path} is absent (no PSI)` : `a trigger on ${path} was refused (${two})` };
   const one = attempt(1_000_000);
   return { ok: true, detail: one ? `windows that are multiples of 2 s only (a 1 s one: ${one}; no CAP_SYS_RESOURCE)` : 'any window from 500 ms to 10 s' };
+}
+
+/**
+ * Open a pressure file and write a trigger line to it: the fd that now carries the trigger,
+ * or the step that failed and its errno code (the fd closed again).
+ */
+function armTrigger(path: string, line: string): { fd: number } | { step: 'open' | 'write'; code: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  } catch (e) {
+    return { step: 'open', code: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+  try {
+    // NUL-terminated: the kernel overwrites the buffer's last byte with one.
+    writeSync(fd, `${line}\0`);
+    return { fd };
+  } catch (e) {
+    closeSync(fd);
+    return { step: 'write', code: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
 }

@@ -84,6 +84,7 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
   const dir = new BundleDir(o.dir);
   dir.prepare();
   const mounts = o.resolver?.mounts ?? [];
+  const v2 = mounts.find((m) => m.hier === CgroupHier.V2);
   const reader = new SignalReader(o.hostRoot ?? '', mounts);
   const budget = new Budget(o.maxPerHour, o.maxBytes);
   budget.add(dir.bytesUsed());
@@ -95,7 +96,7 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
   const psi = new PsiTriggers(o.rules, o.hostRoot ?? '', (rule) => {
     const d = engine.notify(rule, Date.now(), blocked());
     if (d) handle(d);
-  }, mounts.find((m) => m.hier === CgroupHier.V2));
+  }, v2);
   let lookback: Lookback | null = null;
   try {
     lookback = o.lookbackS > 0 ? new Lookback(o.lookbackS) : null;
@@ -119,7 +120,6 @@ export async function runAutotrace(o: AutotraceOptions): Promise<AutotraceResult
     const bundle = dir.begin(name);
     const container = d.scope !== null ? o.resolver?.list().find((c) => containerKey(c) === d.scope) : undefined;
     const mount = container && mounts.find((m) => container.cgroups.some((cg) => cg.hier === m.hier) && m.hier !== CgroupHier.V1Memory);
-    const v2 = mounts.find((m) => m.hier === CgroupHier.V2);
     const psiCgroup = d.rule.psi?.cgroup;
     const filter = container && mount && o.resolver ? { cgroups: { mount, ids: o.resolver.cgroupIds([container], mount.hier) } }
       : psiCgroup !== undefined && v2 ? { cgroups: { mount: v2, ids: cgroupTreeIds(cgroupDir(v2, psiCgroup)) } } : {};

@@ -111,21 +111,15 @@ export class Symbolizer {
   }
 
   /**
-   * symbolizeAll with where each frame's code is (pprof's mappings and addresses): null for
-   * frames with no binary behind them (JIT, unmapped, unreadable).
+   * Many stacks at once, as symbolize() on each with one demangling batch, and where each
+   * frame's code is (pprof's mappings and addresses): null for frames with no binary behind
+   * them (JIT, unmapped, unreadable).
    */
   symbolizeAllLocated(stacks: StackAddresses[]): Array<{ frames: Frame[]; locations: Array<CodeLocation | null> }> {
     const out = stacks.map((s) => {
       const locations: Array<CodeLocation | null> = [];
       return { frames: this.frames(s, locations), locations };
     });
-    this.flush();
-    return out;
-  }
-
-  /** Many stacks at once: the same as symbolize() on each, with one demangling batch. */
-  symbolizeAll(stacks: StackAddresses[]): Frame[][] {
-    const out = stacks.map((s) => this.frames(s));
     this.flush();
     return out;
   }

@@ -1,27 +1,16 @@
 // huatuo autotrace end to end on this machine's real signals: a quiet stretch, a sys-heavy
 // burner the test starts (test/fixtures/workloads/wait-kinds.c, syscall mode: getppid in a
 // tight loop, bounded in time), and a second spike inside the cooldown and over the budget.
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { expect, it } from 'vitest';
+import { mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { describeBpf } from '../helpers/env.js';
-import { workload, start, killAll, huatuo, expectNothingLeft, sleep } from '../helpers/processes.js';
+import { workload, start, huatuo, expectNothingLeft, sleep } from '../helpers/processes.js';
 import { loopExt4 } from '../helpers/loopfs.js';
+import { testScratch } from '../helpers/scratch.js';
 
-const out = mkdtempSync(join(tmpdir(), 'huatuo-autotrace-'));
+const { out, track, cleanups } = testScratch('huatuo-autotrace-');
 const burner = () => workload('wait-kinds', ['-O0', '-fno-omit-frame-pointer']);
-const workloads: ChildProcess[] = [];
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const p of workloads.splice(0)) p.kill('SIGKILL');
-  for (const c of cleanups.splice(0).reverse()) c();
-});
-afterAll(async () => {
-  await killAll();
-  rmSync(out, { recursive: true, force: true });
-});
 
 type Rec = Record<string, unknown> & { type: string; time?: string };
 const records = (stdout: string): Rec[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
@@ -30,8 +19,7 @@ const index = (dir: string): Rec[] => records(readFileSync(join(dir, 'index.ndjs
 /** Burn system time for `s` seconds after `afterMs`; resolves when it has exited. */
 async function burn(afterMs: number, s: number, name = 'wk-burn'): Promise<number> {
   await sleep(afterMs);
-  const p = start(burner(), [name, 'syscall', String(s)]);
-  workloads.push(p);
+  const p = track(start(burner(), [name, 'syscall', String(s)]));
   const at = Date.now();
   await new Promise((r) => p.once('exit', r));
   return at;
@@ -121,8 +109,7 @@ describeBpf('huatuo autotrace (real BPF, this machine\'s signals)', () => {
     // fdatasync in a loop on the loop-mounted ext4: the writer waits in D state, its cgroup's io pressure rises.
     const { recs } = await autotrace(['-d', '14', '-i', '10', '--lookback', '0', '--on', `psi.io.some>100ms/2s cgroup ${name}`, '--capture-duration', '2', '--dir', dir], async () => {
       await sleep(3000); // armed by then (its start takes well under a second)
-      const p = start('sh', ['-c', `echo $$ > ${join(v2, name, 'cgroup.procs')} && exec ${burner()} wk-sync sync ${join(mnt, 'f')} 8`]);
-      workloads.push(p);
+      const p = track(start('sh', ['-c', `echo $$ > ${join(v2, name, 'cgroup.procs')} && exec ${burner()} wk-sync sync ${join(mnt, 'f')} 8`]));
       syncFrom = Date.now();
       await new Promise((r) => p.once('exit', r));
     });

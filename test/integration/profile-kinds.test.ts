@@ -1,24 +1,25 @@
 // huatuo profile's other kinds end to end, against workloads of known shape
 // (test/fixtures/workloads/wait-kinds.c): off-CPU time, D-state waits, lock contention,
 // page faults, and the frames a frameless libc wrapper hides, recovered.
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import AjvModule from 'ajv';
 import { Profile } from 'pprof-format';
-import { tmpdir, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describeBpf } from '../helpers/env.js';
 import { packagePath } from '../../src/paths.js';
-import { workload, start, killAll, huatuo, waitForComm, expectNothingLeft, type HuatuoOptions } from '../helpers/processes.js';
+import { workload, start, huatuo, waitForComm, expectNothingLeft, type HuatuoOptions } from '../helpers/processes.js';
 import { loopExt4 } from '../helpers/loopfs.js';
+import { testScratch } from '../helpers/scratch.js';
 
 const CPU = String(cpus().length - 1);
 // -g: go tool pprof finds file and line in the binary (-lines).
 const FP = ['-O0', '-g', '-fno-omit-frame-pointer'];
-const out = mkdtempSync(join(tmpdir(), 'huatuo-profile-kinds-'));
+const { out, track, cleanups } = testScratch('huatuo-profile-kinds-');
 const bin = () => workload('wait-kinds', FP);
 
 /** folded text → [stack, count] pairs and the total. */
@@ -48,17 +49,6 @@ function output(p: ChildProcess): () => string {
   return () => text;
 }
 
-const workloads: ChildProcess[] = [];
-const track = (p: ChildProcess) => (workloads.push(p), p);
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const p of workloads.splice(0)) p.kill('SIGKILL');
-  for (const c of cleanups.splice(0).reverse()) c();
-});
-afterAll(async () => {
-  await killAll();
-  rmSync(out, { recursive: true, force: true });
-});
 
 describeBpf('huatuo profile --off-cpu, --lock, --page-faults (real BPF)', () => {
   it('--off-cpu: the sleeping path through nanosleep, its own function recovered, weighs what the program slept; every format says time and report redraws each byte for byte', async () => {
